@@ -17,6 +17,7 @@
 # durability is switched off (fsync, synchronous_commit, full_page_writes). A machine crash can
 # corrupt them; never point anything that matters at one.
 set -euo pipefail
+shopt -s inherit_errexit # errexit also inside $(...), where real_datadir runs
 
 PG_USER=postgres
 # Longest data dir we put the unix socket in: "<dir>/.s.PGSQL.65535" must fit in sun_path (107 bytes + NUL).
@@ -126,7 +127,7 @@ real_datadir() {
   else
     parent=$(dirname "$req")
     if [[ $create == 1 ]]; then
-      mkdir -p "$parent"
+      mkdir -p "$parent" || die "cannot create $parent"
     fi
     if [[ -e $req && ! -d $req ]]; then
       die "$req exists and is not a directory"
@@ -149,7 +150,7 @@ real_datadir() {
   fi
   if [[ $create == 1 ]]; then
     if [[ ! -d $target ]]; then
-      mkdir -p "$target"
+      mkdir -p "$target" || die "cannot create $target"
     elif is_root && [[ $(stat -c %U "$target") != "$PG_USER" && $(stat -c %U "$target") != root ]]; then
       die "$target exists but belongs to $(stat -c %U "$target"), not $PG_USER"
     fi
