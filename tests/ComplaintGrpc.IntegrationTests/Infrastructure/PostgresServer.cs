@@ -1,0 +1,403 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+
+namespace ComplaintGrpc.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One private, throwaway PostgreSQL cluster for a whole test run, started through <c>ops/pg.sh</c>
+/// (the only place that knows how to run PostgreSQL as root). The cluster lives in a fresh folder
+/// under the system temp dir on a free loopback port; tests get their own databases from
+/// <see cref="CreateDatabaseAsync"/>. Never skips: if PostgreSQL cannot start, <see cref="StartAsync"/> throws.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+    private const int StartAttempts = 3;
+    private const int LogTailLines = 40;
+
+    private readonly string _script;
+    private readonly string _dataDirectory;
+    private readonly Lock _databasesLock = new();
+    private readonly List<string> _databaseConnectionStrings = [];
+    private readonly Dictionary<string, string> _connectionStringByDatabase = new(StringComparer.Ordinal);
+    private int _disposed;
+
+    private PostgresServer(string script, string dataDirectory, string adminConnectionString)
+    {
+        _script = script;
+        _dataDirectory = dataDirectory;
+        AdminConnectionString = adminConnectionString;
+        // Safety net for a test host that exits without disposing: do not leave a postmaster behind.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    /// <summary>Superuser connection to the <c>postgres</c> database (pooled, with error detail).</summary>
+    public string AdminConnectionString { get; }
+
+    /// <summary>
+    /// Makes sure PostgreSQL is installed (<c>ops/pg.sh ensure-installed</c>) and starts a new cluster.
+    /// Throws <see cref="InvalidOperationException"/> carrying pg.sh's stderr and the server log tail when it cannot.
+    /// </summary>
+    public static async Task<PostgresServer> StartAsync(CancellationToken ct = default)
+    {
+        var script = Path.Combine(FindRepositoryRoot(), "ops", "pg.sh");
+
+        var install = await RunAsync(script, ["ensure-installed"], InstallTimeout, ct);
+        if (install.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"ops/pg.sh ensure-installed failed (exit {install.ExitCode}).{Environment.NewLine}{install.StandardError}");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FindFreePort().ToString(CultureInfo.InvariantCulture);
+            var dataDirectory = Path.Combine(Path.GetTempPath(), "complaintgrpc-pg-" + Guid.NewGuid().ToString("N")[..12]);
+
+            var start = await RunAsync(script, ["start", dataDirectory, port], StartTimeout, ct);
+            var connectionString = start.StandardOutput
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .LastOrDefault();
+            if (start.ExitCode == 0 && !string.IsNullOrEmpty(connectionString))
+            {
+                var admin = new NpgsqlConnectionStringBuilder(connectionString)
+                {
+                    Pooling = true,
+                    IncludeErrorDetail = true,
+                };
+                return new PostgresServer(script, dataDirectory, admin.ConnectionString);
+            }
+
+            var logTail = ReadLogTail(dataDirectory);
+            await RunAsync(script, ["stop", dataDirectory], StopTimeout, CancellationToken.None);
+            DeleteDataDirectory(dataDirectory);
+
+            // The free port can be taken between probing it and the postmaster binding it; try another.
+            var portTaken = logTail.Contains("Address already in use", StringComparison.Ordinal);
+            if (portTaken && attempt < StartAttempts)
+            {
+                continue;
+            }
+
+            throw new InvalidOperationException(
+                $"ops/pg.sh start {dataDirectory} {port} failed (exit {start.ExitCode}, attempt {attempt})." +
+                $"{Environment.NewLine}--- pg.sh stderr ---{Environment.NewLine}{start.StandardError}" +
+                $"{Environment.NewLine}--- postgres.log (last {LogTailLines} lines) ---{Environment.NewLine}{logTail}");
+        }
+    }
+
+    /// <summary>
+    /// Creates a database with a unique name (optionally <c>TEMPLATE template</c>) and returns its
+    /// connection string (pooled, with <c>Include Error Detail=true</c>).
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string? template = null, CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        var name = "test_" + Guid.NewGuid().ToString("N");
+        var sql = "CREATE DATABASE " + QuoteIdentifier(name);
+        if (template is not null)
+        {
+            sql += " TEMPLATE " + QuoteIdentifier(template);
+            // A template must have no sessions; drop our own idle pooled ones to it.
+            ClearPool(ConnectionStringFor(template));
+        }
+
+        // Another session on the template (a pool we do not own closing a connection) fails the copy
+        // with 55006 object_in_use; it is usually gone a moment later.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(AdminConnectionString);
+                await connection.OpenAsync(ct);
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync(ct);
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 40)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString)
+        {
+            Database = name,
+            Pooling = true,
+            IncludeErrorDetail = true,
+        }.ConnectionString;
+
+        lock (_databasesLock)
+        {
+            _databaseConnectionStrings.Add(connectionString);
+            _connectionStringByDatabase[name] = connectionString;
+        }
+
+        return connectionString;
+    }
+
+    /// <summary>Stops the cluster (<c>ops/pg.sh stop</c>) and deletes its data directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        ClearOwnPools();
+
+        ProcessResult stop;
+        try
+        {
+            stop = await RunAsync(_script, ["stop", _dataDirectory], StopTimeout, CancellationToken.None);
+        }
+        finally
+        {
+            DeleteDataDirectory(_dataDirectory);
+        }
+
+        if (stop.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"ops/pg.sh stop {_dataDirectory} failed (exit {stop.ExitCode}).{Environment.NewLine}{stop.StandardError}");
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            RunAsync(_script, ["stop", _dataDirectory], StopTimeout, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // Best effort while the process exits; nothing left to report to.
+        }
+        finally
+        {
+            DeleteDataDirectory(_dataDirectory);
+        }
+    }
+
+    private string? ConnectionStringFor(string database)
+    {
+        lock (_databasesLock)
+        {
+            return _connectionStringByDatabase.GetValueOrDefault(database);
+        }
+    }
+
+    private void ClearOwnPools()
+    {
+        string[] connectionStrings;
+        lock (_databasesLock)
+        {
+            connectionStrings = [.. _databaseConnectionStrings];
+        }
+
+        foreach (var connectionString in connectionStrings)
+        {
+            ClearPool(connectionString);
+        }
+
+        ClearPool(AdminConnectionString);
+    }
+
+    private static void ClearPool(string? connectionString)
+    {
+        if (connectionString is null)
+        {
+            return;
+        }
+
+        using var connection = new NpgsqlConnection(connectionString);
+        NpgsqlConnection.ClearPool(connection);
+    }
+
+    private static string QuoteIdentifier(string identifier) =>
+        "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ComplaintGrpc.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"Cannot find the repository root (the folder holding ComplaintGrpc.sln) above {AppContext.BaseDirectory}.");
+    }
+
+    private static int FindFreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private static string ReadLogTail(string dataDirectory)
+    {
+        var log = Path.Combine(dataDirectory, "postgres.log");
+        try
+        {
+            return File.Exists(log)
+                ? string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(LogTailLines))
+                : $"(no {log})";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"(cannot read {log}: {e.Message})";
+        }
+    }
+
+    // pg.sh may have made the data dir a symlink to a folder elsewhere (when the cluster owner cannot
+    // traverse the temp dir's parents); remove both the folder and the link.
+    private static void DeleteDataDirectory(string dataDirectory)
+    {
+        try
+        {
+            var info = new DirectoryInfo(dataDirectory);
+            if (info.LinkTarget is { } target)
+            {
+                var resolved = Path.GetFullPath(target, Path.GetDirectoryName(dataDirectory) ?? "/");
+                if (Directory.Exists(resolved))
+                {
+                    Directory.Delete(resolved, recursive: true);
+                }
+
+                File.Delete(dataDirectory);
+            }
+            else if (info.Exists)
+            {
+                info.Delete(recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover folder in the temp dir must not fail the test run.
+        }
+    }
+
+    private static async Task<ProcessResult> RunAsync(
+        string script, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
+    {
+        var startInfo = new ProcessStartInfo("bash")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetDirectoryName(script)),
+        };
+        startInfo.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var description = "ops/pg.sh " + string.Join(' ', arguments);
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"Cannot run {description}: {e.Message}", e);
+        }
+
+        process.StandardInput.Close();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var pumps = Task.WhenAll(
+            PumpAsync(process.StandardOutput, stdout),
+            PumpAsync(process.StandardError, stderr));
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeoutSource.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            KillTree(process);
+            ct.ThrowIfCancellationRequested();
+            await WaitBrieflyAsync(pumps);
+            throw new InvalidOperationException(
+                $"{description} timed out after {timeout}.{Environment.NewLine}{Snapshot(stderr)}");
+        }
+
+        // A grandchild that kept our pipes open must not hang the caller: wait briefly for the rest.
+        await WaitBrieflyAsync(pumps);
+        return new ProcessResult(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
+    }
+
+    private static async Task PumpAsync(StreamReader reader, StringBuilder sink)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                lock (sink)
+                {
+                    sink.AppendLine(line);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The process was killed or disposed; keep what was read.
+        }
+    }
+
+    private static async Task WaitBrieflyAsync(Task pumps)
+    {
+        try
+        {
+            await pumps.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            // Keep whatever was captured so far.
+        }
+    }
+
+    private static string Snapshot(StringBuilder sink)
+    {
+        lock (sink)
+        {
+            return sink.ToString();
+        }
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    private sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
+}
