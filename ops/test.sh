@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# ops/test.sh — build once, run every test suite, print one summary line. CI runs this (via .ci/run).
+#
+# The last line of output is always the summary that CI reads:
+#   tests: N passed, M failed            (", K skipped" is appended when K > 0)
+# Exit status is non-zero when M > 0; a build failure, a test project that crashes or a suite that
+# cannot run counts as 1 failed. TRX files land in .local/test-results/.
+#
+# Adding a suite (Node.js gRPC client, Chromium dashboard, ...): write a run_<suite> function that
+# runs it, works out its passed/failed/skipped counts, calls `add_counts P F [S]`, and never exits
+# the script; then call it in main after the .NET projects.
+set -euo pipefail
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RESULTS=$ROOT/.local/test-results
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+
+add_counts() {
+  PASSED=$((PASSED + $1))
+  FAILED=$((FAILED + $2))
+  SKIPPED=$((SKIPPED + ${3:-0}))
+}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+# Prints the summary line last and exits 1 if anything failed.
+finish() {
+  # MSBuild nodes and the compiler server outlive `dotnet build`; stop them so CI is not left waiting.
+  dotnet build-server shutdown >/dev/null 2>&1 || true
+  local line="tests: $PASSED passed, $FAILED failed"
+  if ((SKIPPED > 0)); then
+    line+=", $SKIPPED skipped"
+  fi
+  printf '\n%s\n' "$line"
+  if ((FAILED > 0)); then
+    exit 1
+  fi
+  exit 0
+}
+
+# "passed failed skipped" from a TRX file's <Counters/> element. Failed includes error, timeout and
+# aborted; skipped is what was not executed. "0 1 0" if the file cannot be read.
+trx_counts() {
+  python3 - "$1" <<'PY' || echo "0 1 0"
+import sys
+import xml.etree.ElementTree as ET
+
+try:
+    counters = next(e for e in ET.parse(sys.argv[1]).getroot().iter() if e.tag.rsplit("}", 1)[-1] == "Counters")
+except (ET.ParseError, OSError, StopIteration) as e:
+    print(f"test.sh: cannot read counters from {sys.argv[1]}: {e}", file=sys.stderr)
+    print("0 1 0")
+    sys.exit(0)
+
+def n(name):
+    return int(counters.get(name, "0") or 0)
+
+# VSTest leaves xUnit's skipped tests out of "executed" without always counting them as notExecuted.
+skipped = max(n("notExecuted"), n("total") - n("executed"))
+print(n("passed"), n("failed") + n("error") + n("timeout") + n("aborted"), skipped)
+PY
+}
+
+run_dotnet_test_project() {
+  local project=$1 name rc=0 passed failed skipped
+  name=$(basename "$project" .csproj)
+  step "dotnet test $name"
+  # --blame-hang-timeout: a hung test is killed (counted failed) instead of eating CI's 90 minutes.
+  dotnet test "$project" --no-build -c Release \
+    --logger "trx;LogFileName=$name.trx" \
+    --logger "console;verbosity=normal" \
+    --results-directory "$RESULTS" \
+    --blame-hang-timeout 10m --blame-hang-dump-type none || rc=$?
+
+  if [[ ! -f $RESULTS/$name.trx ]]; then
+    echo "test.sh: $name wrote no $name.trx (exit $rc); counting it as 1 failed" >&2
+    add_counts 0 1
+    return 0
+  fi
+  read -r passed failed skipped < <(trx_counts "$RESULTS/$name.trx")
+  if ((rc != 0 && failed == 0)); then
+    echo "test.sh: $name exited $rc but its trx shows no failed test (crashed or aborted run); counting 1 failed" >&2
+    failed=1
+  fi
+  echo "test.sh: $name: $passed passed, $failed failed, $skipped skipped" >&2
+  add_counts "$passed" "$failed" "$skipped"
+}
+
+main() {
+  cd "$ROOT"
+  rm -rf "$RESULTS"
+  mkdir -p "$RESULTS"
+
+  step "PostgreSQL server binaries"
+  if ! ops/pg.sh ensure-installed; then
+    echo "test.sh: PostgreSQL is not available" >&2
+    add_counts 0 1
+    finish
+  fi
+
+  step "dotnet build ComplaintGrpc.sln -c Release"
+  if ! dotnet build ComplaintGrpc.sln -c Release; then
+    echo "test.sh: build failed" >&2
+    add_counts 0 1
+    finish
+  fi
+
+  # Every tests/*/*.csproj, Domain.Tests first (fast, no database), then the rest in name order.
+  local project
+  local -a projects=()
+  shopt -s nullglob
+  for project in tests/*Domain.Tests/*.csproj; do projects+=("$project"); done
+  for project in tests/*/*.csproj; do
+    [[ $project == tests/*Domain.Tests/* ]] || projects+=("$project")
+  done
+  shopt -u nullglob
+  for project in "${projects[@]}"; do
+    run_dotnet_test_project "$project"
+  done
+
+  # Later suites go here, one step each, e.g.: run_node_client_tests; run_dashboard_tests
+
+  finish
+}
+
+main "$@"
