@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using ComplaintGrpc.Contracts.V1;
+
+namespace ComplaintGrpc.Domain.Intake;
+
+/// <summary>The intake rules of <c>SubmitComplaint</c>: what a complaint must carry before it is stored.</summary>
+public static partial class ComplaintIntake
+{
+    public const int DescriptionMaxLength = 4000;
+    public const int ShortTextMaxLength = 500;
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MaxReceivedAge = TimeSpan.FromDays(30);
+
+    /// <summary>Validates the request and returns its received time (the server's clock when the caller sent none)
+    /// and the customer's phone in canonical digits. Throws <see cref="DomainException"/> naming every bad field.</summary>
+    public static (DateTimeOffset ReceivedAt, string Phone) Validate(SubmitComplaintRequest request, DateTimeOffset now)
+    {
+        var v = new RequestValidator()
+            .Identifier("request_id", request.RequestId, RequestValidator.RequestIdPattern(), "1-64 of A-Z a-z 0-9 . _ : -")
+            .Enum("channel", request.Channel)
+            .Enum("request_kind", request.RequestKind)
+            .Enum("category", request.Category)
+            .Enum("sub_category", request.SubCategory)
+            .Enum("level", request.Level)
+            .Enum("site_class", request.SiteClass)
+            .Text("description", request.Description, DescriptionMaxLength, required: true, multiline: true)
+            .Text("skip_level_reason", request.SkipLevelReason, ShortTextMaxLength, required: request.SkipLevel, multiline: true);
+
+        if (request.SubCategory != SubCategory.Unspecified && request.Category != Category.Unspecified
+            && Taxonomy.CategoryOf(request.SubCategory) is { } owner && owner != request.Category)
+            v.Add("sub_category", $"{request.SubCategory} belongs to category {owner}, not {request.Category}");
+
+        var phone = "";
+        if (request.Customer is null)
+            v.Add("customer", "is required");
+        else
+        {
+            var c = request.Customer;
+            v.Text("customer.account_number", c.AccountNumber, 32)
+                .Check(c.AccountNumber.All(char.IsAsciiLetterOrDigit), "customer.account_number", "must be letters and digits only")
+                .Text("customer.name", c.Name, 100)
+                .Text("customer.address", c.Address, 300)
+                .Enum("customer.customer_class", c.CustomerClass);
+            if (string.IsNullOrWhiteSpace(c.Phone))
+                v.Add("customer.phone", "is required");
+            else if (NormalizePhone(c.Phone) is { } normalized)
+                phone = normalized;
+            else
+                v.Add("customer.phone", "must be a mainland mobile number (11 digits starting with 1) or a landline with its area code");
+        }
+
+        if (request.Location is { } loc)
+            v.Text("location.supply_unit", loc.SupplyUnit, 64)
+                .Text("location.substation", loc.Substation, 64)
+                .Text("location.feeder", loc.Feeder, 64)
+                .Text("location.transformer_area", loc.TransformerArea, 64);
+
+        var receivedAt = now;
+        if (request.ReceivedTime is { } t)
+        {
+            if (!IsValidTimestamp(t))
+                v.Add("received_time", "is not a valid timestamp");
+            else
+            {
+                receivedAt = t.ToDateTimeOffset();
+                v.Check(receivedAt <= now + MaxClockSkew, "received_time", "is in the future")
+                    .Check(receivedAt >= now - MaxReceivedAge, "received_time", "is more than 30 days in the past");
+            }
+        }
+
+        v.ThrowIfInvalid();
+        return (receivedAt, phone);
+    }
+
+    /// <summary>A phone number in canonical digits (no +86, spaces or dashes), or null when it is not a plausible
+    /// mainland mobile or landline number.</summary>
+    public static string? NormalizePhone(string phone)
+    {
+        var digits = phone.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        if (digits.StartsWith("+86", StringComparison.Ordinal))
+            digits = digits[3..];
+        else if (digits.StartsWith("0086", StringComparison.Ordinal))
+            digits = digits[4..];
+        return PhonePattern().IsMatch(digits) ? digits : null;
+    }
+
+    /// <summary>Protobuf's own range (years 1-9999, nanos within a second); out-of-range values would throw later.</summary>
+    public static bool IsValidTimestamp(Google.Protobuf.WellKnownTypes.Timestamp t) =>
+        t.Seconds is >= -62135596800 and <= 253402300799 && t.Nanos is >= 0 and < 1_000_000_000;
+
+    /// <summary>Masks a phone for anything that leaves the service or reaches a log: the first 3 and last 4 digits stay.</summary>
+    public static string MaskPhone(string phone) =>
+        phone.Length <= 7 ? new string('*', phone.Length) : string.Concat(phone.AsSpan(0, 3), new string('*', phone.Length - 7), phone.AsSpan(phone.Length - 4));
+
+    // Mobile: 1[3-9] + 9 digits. Landline: 0 + 2-3 digit area code + 7-8 digit number.
+    [GeneratedRegex(@"^(1[3-9]\d{9}|0\d{2,3}\d{7,8})$")]
+    private static partial Regex PhonePattern();
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using ComplaintGrpc.Contracts.V1;
+
+namespace ComplaintGrpc.Domain.Lifecycle;
+
+/// <summary>
+/// The lifecycle rules of a complaint case (受理 → 派单 → 签收 → 联系客户 → 答复 → 回访 → 审核归档, with 回退, 挂起 and
+/// reopening). Each step checks the current status and returns the new state with its history entry, or throws
+/// FAILED_PRECONDITION (reason ILLEGAL_TRANSITION). Pure: no I/O, and "now" is passed in by the caller.
+/// </summary>
+public static class CaseLifecycle
+{
+    public const int NoteMaxLength = 500;
+
+    public static Transition DispatchToUnit(CaseState s, string unitId, string note)
+    {
+        Require(s, "DispatchToUnit");
+        return Step(s, s with { Status = CaseStatus.Dispatched, UnitId = unitId, HandlerId = null }, "DispatchedToUnit",
+            ("unit_id", unitId), ("note", note));
+    }
+
+    public static Transition AssignHandler(CaseState s, string handlerId, string note)
+    {
+        Require(s, "AssignHandler");
+        if (s.HandlerId == handlerId)
+            throw Illegal(s, "AssignHandler", "HANDLER_ALREADY_ASSIGNED", $"The case is already assigned to {handlerId}.");
+        return Step(s, s with { Status = CaseStatus.Assigned, HandlerId = handlerId }, "HandlerAssigned",
+            ("handler_id", handlerId), ("previous_handler_id", s.HandlerId ?? ""), ("note", note));
+    }
+
+    /// <summary>签收. A case reassigned after the customer was already contacted goes straight back to handling.</summary>
+    public static Transition AcceptAssignment(CaseState s)
+    {
+        Require(s, "AcceptAssignment");
+        var next = s.FirstContactAt is null ? CaseStatus.Accepted : CaseStatus.Contacted;
+        return Step(s, s with { Status = next }, "AssignmentAccepted", ("handler_id", s.HandlerId ?? ""));
+    }
+
+    public static Transition ReturnAssignment(CaseState s, string reason)
+    {
+        Require(s, "ReturnAssignment");
+        return Step(s, s with { Status = CaseStatus.Dispatched, HandlerId = null }, "AssignmentReturned",
+            ("returned_by", s.HandlerId ?? ""), ("reason", reason));
+    }
+
+    /// <summary>联系客户. The contact time may not be in the future nor before the complaint was received.</summary>
+    public static Transition RecordFirstContact(CaseState s, DateTimeOffset contactAt, DateTimeOffset now, string note)
+    {
+        Require(s, "RecordFirstContact");
+        new RequestValidator()
+            .Check(contactAt <= now, "contact_time", "is in the future")
+            .Check(contactAt >= s.ReceivedAt, "contact_time", "is before the complaint was received")
+            .ThrowIfInvalid();
+        return Step(s, s with { Status = CaseStatus.Contacted, FirstContactAt = contactAt }, "FirstContactRecorded",
+            ("contact_time", contactAt.ToString("O", CultureInfo.InvariantCulture)), ("note", note));
+    }
+
+    public static Transition ReplyToCustomer(CaseState s, string replyText, DateTimeOffset now)
+    {
+        Require(s, "ReplyToCustomer");
+        return Step(s, s with { Status = CaseStatus.Replied, ReplyAt = now }, "RepliedToCustomer", ("reply_text", replyText));
+    }
+
+    /// <summary>回访. A dissatisfied customer reopens the case: the handler must reply again.</summary>
+    public static Transition RecordCallback(CaseState s, bool satisfied, int score, string note)
+    {
+        Require(s, "RecordCallback");
+        var next = satisfied
+            ? s with { Status = CaseStatus.CalledBack, CallbackScore = score }
+            : s with { Status = CaseStatus.Contacted, CallbackScore = score, ReopenCount = s.ReopenCount + 1, ReplyAt = null };
+        return Step(s, next, satisfied ? "CallbackSatisfied" : "CallbackDissatisfied",
+            ("score", score.ToString(CultureInfo.InvariantCulture)), ("note", note));
+    }
+
+    public static Transition Suspend(CaseState s, string reason)
+    {
+        Require(s, "SuspendComplaint");
+        return Step(s, s with { Status = CaseStatus.Suspended, SuspendedFrom = s.Status }, "Suspended", ("reason", reason));
+    }
+
+    public static Transition Resume(CaseState s, string note)
+    {
+        Require(s, "ResumeComplaint");
+        return Step(s, s with { Status = s.SuspendedFrom, SuspendedFrom = CaseStatus.Unspecified }, "Resumed", ("note", note));
+    }
+
+    /// <summary>审核归档 with the substantiation decision (属实性认定).</summary>
+    public static Transition Close(CaseState s, Substantiation substantiation, string reviewNote, DateTimeOffset now)
+    {
+        Require(s, "CloseComplaint");
+        return Step(s, s with { Status = CaseStatus.Closed, ClosedAt = now, Substantiation = substantiation }, "Closed",
+            ("substantiation", substantiation.ToString()), ("review_note", reviewNote));
+    }
+
+    public static Transition Reopen(CaseState s, string reason)
+    {
+        Require(s, "ReopenComplaint");
+        return Step(s, s with { Status = CaseStatus.Contacted, ClosedAt = null, ReplyAt = null, ReopenCount = s.ReopenCount + 1 },
+            "Reopened", ("reason", reason));
+    }
+
+    /// <summary>Each action and the statuses it is allowed from; the single source of the rules above.</summary>
+    public static readonly IReadOnlyDictionary<string, CaseStatus[]> AllowedFrom = new Dictionary<string, CaseStatus[]>
+    {
+        ["DispatchToUnit"] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned],
+        ["AssignHandler"] = [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted],
+        ["AcceptAssignment"] = [CaseStatus.Assigned],
+        ["ReturnAssignment"] = [CaseStatus.Assigned, CaseStatus.Accepted],
+        ["RecordFirstContact"] = [CaseStatus.Accepted],
+        ["ReplyToCustomer"] = [CaseStatus.Contacted],
+        ["RecordCallback"] = [CaseStatus.Replied],
+        ["SuspendComplaint"] = [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted, CaseStatus.Replied],
+        ["ResumeComplaint"] = [CaseStatus.Suspended],
+        ["CloseComplaint"] = [CaseStatus.CalledBack],
+        ["ReopenComplaint"] = [CaseStatus.Closed],
+    };
+
+    private static void Require(CaseState s, string action)
+    {
+        var allowed = AllowedFrom[action];
+        if (!allowed.Contains(s.Status))
+            throw Illegal(s, action, "ILLEGAL_TRANSITION",
+                $"{action} is not allowed when the case is {s.Status}; it is allowed from {string.Join(", ", allowed)}.");
+    }
+
+    private static DomainException Illegal(CaseState s, string action, string reason, string message) =>
+        new(ErrorKind.FailedPrecondition, reason, message,
+            metadata: new Dictionary<string, string> { ["from"] = s.Status.ToString(), ["action"] = action });
+
+    private static Transition Step(CaseState from, CaseState to, string action, params (string Key, string Value)[] details) =>
+        new(from, to, action, details.Where(d => d.Value.Length > 0).ToDictionary(d => d.Key, d => d.Value));
+}

@@ -1,0 +1,27 @@
+using ComplaintGrpc.Contracts.V1;
+
+namespace ComplaintGrpc.Domain.Lifecycle;
+
+/// <summary>The part of a case that the lifecycle rules read and change.</summary>
+public sealed record CaseState
+{
+    public required CaseStatus Status { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public string? UnitId { get; init; }
+    public string? HandlerId { get; init; }
+    /// <summary>While suspended: the status a resume returns to; otherwise Unspecified.</summary>
+    public CaseStatus SuspendedFrom { get; init; }
+    public DateTimeOffset? FirstContactAt { get; init; }
+    public DateTimeOffset? ReplyAt { get; init; }
+    public DateTimeOffset? ClosedAt { get; init; }
+    public int ReopenCount { get; init; }
+    public int CallbackScore { get; init; }
+    public Substantiation Substantiation { get; init; }
+
+    public bool IsOpen => Status != CaseStatus.Closed;
+}
+
+/// <summary>The outcome of one lifecycle step: the new state and the history entry that records it.</summary>
+/// <param name="Action">The history's name for the step, e.g. "HandlerAssigned".</param>
+/// <param name="Details">What changed, field name to new value, notes and reasons included.</param>
+public sealed record Transition(CaseState From, CaseState To, string Action, IReadOnlyDictionary<string, string> Details);

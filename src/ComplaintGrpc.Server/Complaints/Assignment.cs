@@ -1,0 +1,49 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using Dapper;
+
+namespace ComplaintGrpc.Server.Complaints;
+
+/// <summary>The look-ups dispatch and assignment need inside the case's transaction, and the assignment notification
+/// that goes into the outbox with it.</summary>
+public static class Assignment
+{
+    public static async Task RequireActiveUnitAsync(StepContext step, string unitId)
+    {
+        var exists = await step.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM units WHERE unit_id = @unitId)", new { unitId }, step.Transaction, cancellationToken: step.CancellationToken));
+        if (!exists)
+            throw DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {unitId}.");
+    }
+
+    public static async Task RequireHandlerOfCaseUnitAsync(StepContext step, string handlerId)
+    {
+        var handlerUnit = await step.Connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT unit_id FROM handlers WHERE handler_id = @handlerId AND active", new { handlerId }, step.Transaction,
+            cancellationToken: step.CancellationToken))
+            ?? throw DomainException.NotFound("HANDLER_NOT_FOUND", $"No active handler {handlerId}.");
+        if (handlerUnit != step.Case.UnitId)
+            throw new DomainException(ErrorKind.FailedPrecondition, "HANDLER_NOT_IN_UNIT",
+                $"Handler {handlerId} belongs to unit {handlerUnit}, not to the case's unit {step.Case.UnitId}.",
+                metadata: new Dictionary<string, string> { ["handler_unit_id"] = handlerUnit, ["case_unit_id"] = step.Case.UnitId ?? "" });
+    }
+
+    /// <summary>Writes the "case assigned" notification into the outbox. Its dedup key is the case version that made
+    /// the assignment, so one assignment yields one notification however the write is retried.</summary>
+    public static Task NotifyAssignedAsync(StepContext step, CaseRow updated) =>
+        step.Connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO notifications (id, dedup_key, handler_id, kind, complaint_id, text, created_at)
+            VALUES (@id, @dedupKey, @handlerId, @kind, @complaintId, @text, @now)
+            ON CONFLICT (dedup_key) DO NOTHING
+            """,
+            new
+            {
+                id = Guid.CreateVersion7(step.Now),
+                dedupKey = $"assigned:{updated.Id}:{updated.Version}",
+                handlerId = updated.HandlerId,
+                kind = NotificationKind.CaseAssigned.ToString(),
+                complaintId = updated.Id,
+                text = $"Case {updated.CaseNumber} ({updated.Category}/{updated.SubCategory}, level {updated.Level}) was assigned to you.",
+                now = step.Now.UtcDateTime,
+            }, step.Transaction, cancellationToken: step.CancellationToken));
+}

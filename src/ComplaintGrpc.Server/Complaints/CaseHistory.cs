@@ -1,0 +1,65 @@
+using System.Text.Json;
+using ComplaintGrpc.Contracts.V1;
+using Dapper;
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.Complaints;
+
+/// <summary>The append-only history of a case. An event's sequence is the case version it produced, so the history
+/// and the etag can never disagree, and a second writer of the same version fails on the primary key.</summary>
+public static class CaseHistory
+{
+    public static Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId, int version,
+        DateTimeOffset at, string actor, string action, CaseStatus from, CaseStatus to,
+        IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO complaint_events (complaint_id, sequence, occurred_at, actor, action, from_status, to_status, details)
+            VALUES (@complaintId, @version, @at, @actor, @action, @from, @to, @details::jsonb)
+            """,
+            new
+            {
+                complaintId,
+                version,
+                at = at.UtcDateTime,
+                actor,
+                action,
+                from = from.ToString(),
+                to = to.ToString(),
+                details = JsonSerializer.Serialize(details),
+            }, tx, cancellationToken: ct));
+
+    public static async Task<GetComplaintHistoryResponse> ReadAsync(NpgsqlDataSource db, Guid complaintId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
+            "SELECT * FROM complaint_events WHERE complaint_id = @complaintId ORDER BY sequence", new { complaintId }, cancellationToken: ct));
+        var response = new GetComplaintHistoryResponse();
+        foreach (var row in rows)
+        {
+            var e = new ComplaintEvent
+            {
+                Sequence = row.Sequence,
+                OccurredTime = Timestamp.FromDateTime(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc)),
+                Actor = row.Actor,
+                Action = row.Action,
+                FromStatus = row.FromStatus,
+                ToStatus = row.ToStatus,
+            };
+            e.Details.Add(JsonSerializer.Deserialize<Dictionary<string, string>>(row.Details) ?? []);
+            response.Events.Add(e);
+        }
+        return response;
+    }
+
+    private sealed class EventRow
+    {
+        public long Sequence { get; init; }
+        public DateTime OccurredAt { get; init; }
+        public string Actor { get; init; } = "";
+        public string Action { get; init; } = "";
+        public CaseStatus FromStatus { get; init; }
+        public CaseStatus ToStatus { get; init; }
+        public string Details { get; init; } = "{}";
+    }
+}

@@ -1,0 +1,80 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using ComplaintGrpc.Server.Internal;
+using Dapper;
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.Complaints;
+
+/// <summary>GetComplaint and ListComplaints. Lists are keyset-paged on the time-ordered id (newest first), so a
+/// page costs the same on page 1 and page 10,000 and no row is skipped or repeated while cases are added.</summary>
+public static class CaseQueries
+{
+    public static DomainException CaseNotFound() => DomainException.NotFound("CASE_NOT_FOUND", "No such complaint case.");
+
+    public static async Task<Complaint> GetAsync(GetComplaintRequest request, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var v = new RequestValidator();
+        Guid id = default;
+        if (request.Id.Length > 0 == request.CaseNumber.Length > 0)
+            v.Add("id", "give exactly one of id or case_number");
+        else if (request.Id.Length > 0)
+            v.CaseId("id", request.Id, out id);
+        else
+            v.Text("case_number", request.CaseNumber, 32);
+        v.ThrowIfInvalid();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            request.Id.Length > 0 ? "SELECT * FROM complaints WHERE id = @id" : "SELECT * FROM complaints WHERE case_number = @CaseNumber",
+            new { id, request.CaseNumber }, cancellationToken: ct));
+        return row?.ToContract() ?? throw CaseNotFound();
+    }
+
+    public static async Task<ListComplaintsResponse> ListAsync(ListComplaintsRequest request, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var v = new RequestValidator()
+            .Text("unit_id", request.UnitId, 64)
+            .Text("handler_id", request.HandlerId, 64)
+            .Text("customer_account_number", request.CustomerAccountNumber, 32);
+        foreach (var s in request.Statuses) v.Enum("statuses", s);
+        foreach (var c in request.Categories) v.Enum("categories", c);
+        foreach (var c in request.Channels) v.Enum("channels", c);
+        foreach (var l in request.Levels) v.Enum("levels", l);
+        if (request.ReceivedFrom is { } from && !Domain.Intake.ComplaintIntake.IsValidTimestamp(from)) v.Add("received_from", "is not a valid timestamp");
+        if (request.ReceivedTo is { } to && !Domain.Intake.ComplaintIntake.IsValidTimestamp(to)) v.Add("received_to", "is not a valid timestamp");
+        v.ThrowIfInvalid();
+        var pageSize = PageToken.Size(request.PageSize);
+        var fingerprint = PageToken.Fingerprint(request, r => { r.PageSize = 0; r.PageToken = ""; });
+        var after = PageToken.Decode(request.PageToken, fingerprint);
+
+        var where = new List<string>();
+        var p = new DynamicParameters();
+        void Filter(string clause, string name, object value) { where.Add(clause); p.Add(name, value); }
+        if (request.Statuses.Count > 0) Filter("status = ANY(@statuses)", "statuses", Names(request.Statuses));
+        if (request.UnitId.Length > 0) Filter("unit_id = @unitId", "unitId", request.UnitId);
+        if (request.HandlerId.Length > 0) Filter("handler_id = @handlerId", "handlerId", request.HandlerId);
+        if (request.Categories.Count > 0) Filter("category = ANY(@categories)", "categories", Names(request.Categories));
+        if (request.Channels.Count > 0) Filter("channel = ANY(@channels)", "channels", Names(request.Channels));
+        if (request.Levels.Count > 0) Filter("level = ANY(@levels)", "levels", Names(request.Levels));
+        if (request.ReceivedFrom is not null) Filter("received_at >= @receivedFrom", "receivedFrom", request.ReceivedFrom.ToDateTime());
+        if (request.ReceivedTo is not null) Filter("received_at < @receivedTo", "receivedTo", request.ReceivedTo.ToDateTime());
+        if (request.CustomerAccountNumber.Length > 0) Filter("customer_account_number = @account", "account", request.CustomerAccountNumber);
+        if (after is { } a) Filter("id < @after", "after", a);
+        p.Add("limit", pageSize + 1);
+
+        var sql = $"SELECT * FROM complaints {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT @limit";
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<CaseRow>(new CommandDefinition(sql, p, cancellationToken: ct))).ToList();
+
+        var response = new ListComplaintsResponse();
+        response.Complaints.AddRange(rows.Take(pageSize).Select(r => r.ToContract()));
+        if (rows.Count > pageSize)
+            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id, fingerprint);
+        return response;
+    }
+
+    private static string[] Names<T>(IEnumerable<T> values) where T : struct, System.Enum =>
+        values.Select(x => x.ToString()).Distinct().ToArray();
+}

@@ -1,0 +1,108 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain.Lifecycle;
+using Google.Protobuf.WellKnownTypes;
+
+namespace ComplaintGrpc.Server.Complaints;
+
+/// <summary>A row of <c>complaints</c> as Dapper reads it (snake_case columns to these properties).</summary>
+public sealed class CaseRow
+{
+    public Guid Id { get; init; }
+    public string CaseNumber { get; init; } = "";
+    public string RequestId { get; init; } = "";
+    public byte[] RequestHash { get; init; } = [];
+    public Channel Channel { get; init; }
+    public RequestKind RequestKind { get; init; }
+    public Category Category { get; init; }
+    public SubCategory SubCategory { get; init; }
+    public Level Level { get; init; }
+    public bool SkipLevel { get; init; }
+    public string SkipLevelReason { get; init; } = "";
+    public bool Confidential { get; init; }
+    public string CustomerAccountNumber { get; init; } = "";
+    public string CustomerName { get; init; } = "";
+    public string CustomerPhone { get; init; } = "";
+    public string CustomerAddress { get; init; } = "";
+    public CustomerClass CustomerClass { get; init; }
+    public SiteClass SiteClass { get; init; }
+    public string SupplyUnit { get; init; } = "";
+    public string Substation { get; init; } = "";
+    public string Feeder { get; init; } = "";
+    public string TransformerArea { get; init; } = "";
+    public string Description { get; init; } = "";
+    public DateTime ReceivedAt { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public CaseStatus Status { get; init; }
+    public string? UnitId { get; init; }
+    public string? HandlerId { get; init; }
+    public CaseStatus SuspendedFrom { get; init; }
+    public DateTime? FirstContactAt { get; init; }
+    public DateTime? ReplyAt { get; init; }
+    public DateTime? ClosedAt { get; init; }
+    public int ReopenCount { get; init; }
+    public int CallbackScore { get; init; }
+    public Substantiation Substantiation { get; init; }
+    public int Version { get; init; }
+    public DateTime UpdatedAt { get; init; }
+
+    public string Etag => Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public CaseState ToState() => new()
+    {
+        Status = Status,
+        ReceivedAt = Utc(ReceivedAt),
+        UnitId = UnitId,
+        HandlerId = HandlerId,
+        SuspendedFrom = SuspendedFrom,
+        FirstContactAt = FirstContactAt is { } f ? Utc(f) : null,
+        ReplyAt = ReplyAt is { } r ? Utc(r) : null,
+        ClosedAt = ClosedAt is { } c ? Utc(c) : null,
+        ReopenCount = ReopenCount,
+        CallbackScore = CallbackScore,
+        Substantiation = Substantiation,
+    };
+
+    public Complaint ToContract() => new()
+    {
+        Id = Id.ToString(),
+        CaseNumber = CaseNumber,
+        RequestId = RequestId,
+        Channel = Channel,
+        RequestKind = RequestKind,
+        Category = Category,
+        SubCategory = SubCategory,
+        Level = Level,
+        SkipLevel = SkipLevel,
+        SkipLevelReason = SkipLevelReason,
+        Confidential = Confidential,
+        Customer = new Customer
+        {
+            AccountNumber = CustomerAccountNumber,
+            Name = CustomerName,
+            Phone = CustomerPhone,
+            Address = CustomerAddress,
+            CustomerClass = CustomerClass,
+        },
+        SiteClass = SiteClass,
+        Location = new GridLocation { SupplyUnit = SupplyUnit, Substation = Substation, Feeder = Feeder, TransformerArea = TransformerArea },
+        Description = Description,
+        ReceivedTime = Stamp(ReceivedAt),
+        CreatedTime = Stamp(CreatedAt),
+        Status = Status,
+        UnitId = UnitId ?? "",
+        HandlerId = HandlerId ?? "",
+        SuspendedFrom = SuspendedFrom,
+        FirstContactTime = FirstContactAt is { } f ? Stamp(f) : null,
+        ReplyTime = ReplyAt is { } r ? Stamp(r) : null,
+        ClosedTime = ClosedAt is { } c ? Stamp(c) : null,
+        ReopenCount = ReopenCount,
+        CallbackScore = CallbackScore,
+        Substantiation = Substantiation,
+        Etag = Etag,
+        UpdateTime = Stamp(UpdatedAt),
+    };
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static Timestamp Stamp(DateTime value) => Timestamp.FromDateTime(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}

@@ -1,0 +1,79 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using ComplaintGrpc.Domain.Lifecycle;
+using ComplaintGrpc.Server.Internal;
+using Dapper;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.Complaints;
+
+/// <summary>What a lifecycle step sees inside its transaction: the locked case, the clock and the connection for
+/// look-ups it needs before deciding (does the unit exist, is the handler in the case's unit).</summary>
+public sealed record StepContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, CaseRow Case, DateTimeOffset Now, CancellationToken CancellationToken);
+
+/// <summary>
+/// Runs one lifecycle step of a case: lock the row, check the etag (ABORTED when stale), let the pure rule decide
+/// (FAILED_PRECONDITION when illegal), then write the new state, its history event and any outbox notification in
+/// one transaction. Either all of it is stored or none.
+/// </summary>
+public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, ILogger<CaseTransitions> logger)
+{
+    /// <summary>Checks the id and etag fields and the step's own fields in one go, so the caller hears of every bad
+    /// field at once; returns the case id.</summary>
+    public static Guid Validate(string id, string etag, Action<RequestValidator>? fields = null)
+    {
+        var v = new RequestValidator().CaseId("id", id, out var caseId).Text("etag", etag, 16, required: true);
+        fields?.Invoke(v);
+        v.ThrowIfInvalid();
+        return caseId;
+    }
+
+    public async Task<Complaint> ApplyAsync(Guid caseId, string etag, string actor,
+        Func<StepContext, Task<Transition>> decide, CancellationToken ct,
+        Func<StepContext, CaseRow, Task>? afterWrite = null)
+    {
+        var now = clock.GetUtcNow();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            "SELECT * FROM complaints WHERE id = @caseId FOR UPDATE", new { caseId }, tx, cancellationToken: ct))
+            ?? throw CaseQueries.CaseNotFound();
+        if (row.Etag != etag)
+            throw DomainException.StaleEtag();
+
+        var step = new StepContext(connection, tx, row, now, ct);
+        var transition = await decide(step);
+        var s = transition.To;
+        var updated = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition("""
+            UPDATE complaints SET status = @Status, unit_id = @UnitId, handler_id = @HandlerId, suspended_from = @SuspendedFrom,
+                first_contact_at = @FirstContactAt, reply_at = @ReplyAt, closed_at = @ClosedAt, reopen_count = @ReopenCount,
+                callback_score = @CallbackScore, substantiation = @Substantiation, version = version + 1, updated_at = @Now
+            WHERE id = @caseId
+            RETURNING *
+            """,
+            new
+            {
+                caseId,
+                Status = s.Status.ToString(),
+                s.UnitId,
+                s.HandlerId,
+                SuspendedFrom = s.SuspendedFrom.ToString(),
+                FirstContactAt = s.FirstContactAt?.UtcDateTime,
+                ReplyAt = s.ReplyAt?.UtcDateTime,
+                ClosedAt = s.ClosedAt?.UtcDateTime,
+                s.ReopenCount,
+                s.CallbackScore,
+                Substantiation = s.Substantiation.ToString(),
+                Now = now.UtcDateTime,
+            }, tx, cancellationToken: ct));
+        await CaseHistory.AppendAsync(connection, tx, caseId, updated.Version, now, actor, transition.Action,
+            transition.From.Status, s.Status, transition.Details, ct);
+        if (afterWrite is not null)
+            await afterWrite(step, updated);
+        await tx.CommitAsync(ct);
+
+        ServerLog.Transitioned(logger, caseId, transition.Action, actor, transition.From.Status, s.Status);
+        return updated.ToContract();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using ComplaintGrpc.Domain.Intake;
+using ComplaintGrpc.Server.Internal;
+using Dapper;
+using Google.Protobuf;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.Complaints;
+
+/// <summary>
+/// SubmitComplaint. Exactly-once on request_id: the insert is <c>ON CONFLICT (request_id) DO NOTHING</c>, so of any
+/// number of concurrent submits with one key exactly one inserts; the others wait for it to commit, then return the
+/// stored case if their content is the same (SHA-256 of the message) or fail ALREADY_EXISTS if it is not.
+/// The case and its first history event are one transaction.
+/// </summary>
+public static class SubmitComplaint
+{
+    private static readonly TimeZoneInfo CaseNumberZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
+        string actor, ILogger logger, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var (receivedAt, phone) = ComplaintIntake.Validate(request, now);
+        var hash = SHA256.HashData(request.ToByteArray());
+        var customer = request.Customer;
+        var location = request.Location ?? new GridLocation();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var inserted = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition("""
+            INSERT INTO complaints (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
+                level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
+                customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
+                received_at, created_at, status, updated_at)
+            SELECT @Id, 'CP' || @Day || lpad(n::text, greatest(6, length(n::text)), '0'), @RequestId, @Hash, @Channel,
+                @RequestKind, @Category, @SubCategory, @Level, @SkipLevel, @SkipLevelReason, @Confidential, @Account, @Name,
+                @Phone, @Address, @CustomerClass, @SiteClass, @SupplyUnit, @Substation, @Feeder, @TransformerArea,
+                @Description, @ReceivedAt, @Now, 'Received', @Now
+            FROM (SELECT nextval('case_number_seq') AS n) seq
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING *
+            """,
+            new
+            {
+                Id = Guid.CreateVersion7(now),
+                Day = TimeZoneInfo.ConvertTime(receivedAt, CaseNumberZone).ToString("yyyyMMdd", CultureInfo.InvariantCulture),
+                request.RequestId,
+                Hash = hash,
+                Channel = request.Channel.ToString(),
+                RequestKind = request.RequestKind.ToString(),
+                Category = request.Category.ToString(),
+                SubCategory = request.SubCategory.ToString(),
+                Level = request.Level.ToString(),
+                request.SkipLevel,
+                request.SkipLevelReason,
+                request.Confidential,
+                Account = customer.AccountNumber,
+                customer.Name,
+                Phone = phone,
+                customer.Address,
+                CustomerClass = customer.CustomerClass.ToString(),
+                SiteClass = request.SiteClass.ToString(),
+                location.SupplyUnit,
+                location.Substation,
+                location.Feeder,
+                location.TransformerArea,
+                request.Description,
+                ReceivedAt = receivedAt.UtcDateTime,
+                Now = now.UtcDateTime,
+            }, tx, cancellationToken: ct));
+
+        if (inserted is null)
+        {
+            var existing = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition(
+                "SELECT * FROM complaints WHERE request_id = @RequestId", new { request.RequestId }, tx, cancellationToken: ct));
+            if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
+                throw new DomainException(ErrorKind.AlreadyExists, "REQUEST_ID_REUSED",
+                    $"request_id {request.RequestId} was already used for case {existing.CaseNumber} with different content.");
+            return existing.ToContract();
+        }
+
+        await CaseHistory.AppendAsync(connection, tx, inserted.Id, inserted.Version, now, actor, "Submitted",
+            CaseStatus.Unspecified, CaseStatus.Received, new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber }, ct);
+        await tx.CommitAsync(ct);
+        ServerLog.ComplaintReceived(logger, inserted.CaseNumber, inserted.Id, request.Channel);
+        return inserted.ToContract();
+    }
+}

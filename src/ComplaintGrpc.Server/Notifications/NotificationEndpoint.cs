@@ -1,0 +1,57 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using ComplaintGrpc.Server.Internal;
+using Dapper;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.Notifications;
+
+/// <summary>complaints.v1.NotificationService: a handler's inbox. Only notifications the worker has delivered show.</summary>
+public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationService.NotificationServiceBase
+{
+    public override async Task<ListNotificationsResponse> ListNotifications(ListNotificationsRequest request, ServerCallContext context)
+    {
+        new RequestValidator().Identifier("handler_id", request.HandlerId, RequestValidator.HandlerIdPattern(), "a handler id").ThrowIfInvalid();
+        var pageSize = PageToken.Size(request.PageSize);
+        var fingerprint = PageToken.Fingerprint(request, r => { r.PageSize = 0; r.PageToken = ""; });
+        var after = PageToken.Decode(request.PageToken, fingerprint);
+
+        await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
+        var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition("""
+            SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, n.delivered_at
+            FROM notifications n JOIN complaints c ON c.id = n.complaint_id
+            WHERE n.handler_id = @HandlerId AND n.delivered_at IS NOT NULL AND (@after::uuid IS NULL OR n.id < @after)
+            ORDER BY n.id DESC LIMIT @limit
+            """, new { request.HandlerId, after, limit = pageSize + 1 }, cancellationToken: context.CancellationToken))).ToList();
+
+        var response = new ListNotificationsResponse();
+        response.Notifications.AddRange(rows.Take(pageSize).Select(n => new Notification
+        {
+            NotificationId = n.Id.ToString(),
+            HandlerId = n.HandlerId,
+            Kind = n.Kind,
+            ComplaintId = n.ComplaintId.ToString(),
+            CaseNumber = n.CaseNumber,
+            Text = n.Text,
+            CreatedTime = Timestamp.FromDateTime(DateTime.SpecifyKind(n.CreatedAt, DateTimeKind.Utc)),
+            DeliveredTime = Timestamp.FromDateTime(DateTime.SpecifyKind(n.DeliveredAt, DateTimeKind.Utc)),
+        }));
+        if (rows.Count > pageSize)
+            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id, fingerprint);
+        return response;
+    }
+
+    private sealed class NotificationRow
+    {
+        public Guid Id { get; init; }
+        public string HandlerId { get; init; } = "";
+        public NotificationKind Kind { get; init; }
+        public Guid ComplaintId { get; init; }
+        public string CaseNumber { get; init; } = "";
+        public string Text { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime DeliveredAt { get; init; }
+    }
+}

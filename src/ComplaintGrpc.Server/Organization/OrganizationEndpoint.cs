@@ -1,0 +1,131 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using Dapper;
+using Grpc.Core;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.Organization;
+
+/// <summary>complaints.v1.OrganizationService: the unit tree and its handlers. A unit's parent must be exactly one
+/// level up, so the tree is always province → city → county → station.</summary>
+public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock) : OrganizationService.OrganizationServiceBase
+{
+    public override async Task<Unit> CreateUnit(CreateUnitRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var unit = request.Unit ?? throw DomainException.Invalid("unit", "is required");
+        var v = new RequestValidator()
+            .Identifier("unit.unit_id", unit.UnitId, RequestValidator.UnitIdPattern(), "2-64 of a-z 0-9 and '-'")
+            .Text("unit.name", unit.Name, 100, required: true)
+            .Enum("unit.level", unit.Level)
+            .Check(unit.CustomerCount >= 0, "unit.customer_count", "must not be negative")
+            .Check(unit.TimeZone.Length == 0 || TimeZoneInfo.TryFindSystemTimeZoneById(unit.TimeZone, out _), "unit.time_zone", "is not a known IANA time zone")
+            .Check(unit.Level == UnitLevel.Province == (unit.ParentUnitId.Length == 0), "unit.parent_unit_id",
+                "is required for every level but a province, and must be empty for a province");
+        v.ThrowIfInvalid();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var parentPath = "/";
+        if (unit.ParentUnitId.Length > 0)
+        {
+            var parent = await connection.QuerySingleOrDefaultAsync<(string Path, UnitLevel Level)>(new CommandDefinition(
+                "SELECT path, level FROM units WHERE unit_id = @ParentUnitId", new { unit.ParentUnitId }, cancellationToken: ct));
+            if (parent.Path is null)
+                throw DomainException.NotFound("UNIT_NOT_FOUND", $"No parent unit {unit.ParentUnitId}.");
+            if (parent.Level != unit.Level - 1)
+                throw new DomainException(ErrorKind.FailedPrecondition, "PARENT_LEVEL_MISMATCH",
+                    $"A {unit.Level} unit's parent must be one level up, but {unit.ParentUnitId} is a {parent.Level}.");
+            parentPath = parent.Path;
+        }
+
+        var created = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO units (unit_id, name, level, parent_unit_id, path, time_zone, customer_count, created_at)
+            VALUES (@UnitId, @Name, @Level, NULLIF(@ParentUnitId, ''), @Path, @TimeZone, @CustomerCount, @Now)
+            ON CONFLICT DO NOTHING
+            """,
+            new
+            {
+                unit.UnitId,
+                unit.Name,
+                Level = unit.Level.ToString(),
+                unit.ParentUnitId,
+                Path = $"{parentPath}{unit.UnitId}/",
+                TimeZone = unit.TimeZone.Length > 0 ? unit.TimeZone : "Asia/Shanghai",
+                unit.CustomerCount,
+                Now = clock.GetUtcNow().UtcDateTime,
+            }, cancellationToken: ct));
+        if (created == 0)
+            throw new DomainException(ErrorKind.AlreadyExists, "UNIT_EXISTS", $"Unit {unit.UnitId} already exists.");
+        return (await ReadUnitsAsync(connection, "unit_id = @id", unit.UnitId, ct)).Single();
+    }
+
+    public override async Task<ListUnitsResponse> ListUnits(ListUnitsRequest request, ServerCallContext context)
+    {
+        await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
+        var units = request.RootUnitId.Length == 0
+            ? await ReadUnitsAsync(connection, "true", "", context.CancellationToken)
+            : await ReadUnitsAsync(connection, "path LIKE (SELECT path FROM units WHERE unit_id = @id) || '%'", request.RootUnitId, context.CancellationToken);
+        if (units.Count == 0 && request.RootUnitId.Length > 0)
+            throw DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {request.RootUnitId}.");
+        return new ListUnitsResponse { Units = { units } };
+    }
+
+    public override async Task<Handler> CreateHandler(CreateHandlerRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var handler = request.Handler ?? throw DomainException.Invalid("handler", "is required");
+        new RequestValidator()
+            .Identifier("handler.handler_id", handler.HandlerId, RequestValidator.HandlerIdPattern(), "2-64 of A-Z a-z 0-9 . _ -")
+            .Identifier("handler.unit_id", handler.UnitId, RequestValidator.UnitIdPattern(), "an existing unit id")
+            .Text("handler.name", handler.Name, 100, required: true)
+            .Text("handler.email", handler.Email, 254)
+            .Check(handler.Email.Length == 0 || System.Net.Mail.MailAddress.TryCreate(handler.Email, out _), "handler.email", "is not an e-mail address")
+            .ThrowIfInvalid();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        try
+        {
+            var created = await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO handlers (handler_id, unit_id, name, email, created_at) VALUES (@HandlerId, @UnitId, @Name, @Email, @Now)
+                ON CONFLICT (handler_id) DO NOTHING
+                """, new { handler.HandlerId, handler.UnitId, handler.Name, handler.Email, Now = clock.GetUtcNow().UtcDateTime },
+                cancellationToken: ct));
+            if (created == 0)
+                throw new DomainException(ErrorKind.AlreadyExists, "HANDLER_EXISTS", $"Handler {handler.HandlerId} already exists.");
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {handler.UnitId}.");
+        }
+        return handler;
+    }
+
+    public override async Task<ListHandlersResponse> ListHandlers(ListHandlersRequest request, ServerCallContext context)
+    {
+        new RequestValidator().Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id").ThrowIfInvalid();
+        await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
+        var rows = await connection.QueryAsync<(string HandlerId, string UnitId, string Name, string Email)>(new CommandDefinition(
+            "SELECT handler_id, unit_id, name, email FROM handlers WHERE unit_id = @UnitId AND active ORDER BY handler_id",
+            new { request.UnitId }, cancellationToken: context.CancellationToken));
+        return new ListHandlersResponse
+        {
+            Handlers = { rows.Select(h => new Handler { HandlerId = h.HandlerId, UnitId = h.UnitId, Name = h.Name, Email = h.Email }) },
+        };
+    }
+
+    private static async Task<List<Unit>> ReadUnitsAsync(NpgsqlConnection connection, string where, string id, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<(string UnitId, string Name, UnitLevel Level, string? ParentUnitId, string TimeZone, long CustomerCount)>(
+            new CommandDefinition($"SELECT unit_id, name, level, parent_unit_id, time_zone, customer_count FROM units WHERE {where} ORDER BY path",
+                new { id }, cancellationToken: ct));
+        return rows.Select(u => new Unit
+        {
+            UnitId = u.UnitId,
+            Name = u.Name,
+            Level = u.Level,
+            ParentUnitId = u.ParentUnitId ?? "",
+            TimeZone = u.TimeZone,
+            CustomerCount = u.CustomerCount,
+        }).ToList();
+    }
+}

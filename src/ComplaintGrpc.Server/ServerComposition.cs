@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using ComplaintGrpc.Server.Complaints;
+using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Server.Notifications;
+using ComplaintGrpc.Server.Organization;
+using ComplaintGrpc.Storage;
+using Hangfire;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ComplaintGrpc.Server;
+
+/// <summary>Bound from <c>Server:*</c> (env <c>Server__GrpcPort</c>, ...).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>gRPC, HTTP/2 only: Kestrel cannot offer h2c and HTTP/1.1 on one plaintext port.</summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; } = 5080;
+
+    /// <summary>HTTP/1.1: health endpoints and the Hangfire dashboard.</summary>
+    [Range(0, 65535)]
+    public int AdminPort { get; set; } = 5081;
+
+    /// <summary>Largest request message accepted; larger ones are RESOURCE_EXHAUSTED before any handler runs.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxReceiveMessageBytes { get; set; } = 1024 * 1024;
+}
+
+public static class ServerComposition
+{
+    public static WebApplicationBuilder AddComplaintServer(this WebApplicationBuilder builder)
+    {
+        // Storage first: its migration service must finish before Kestrel takes calls.
+        builder.AddComplaintStorage();
+        // Only the storage, for the dashboard: jobs run in the worker process, never here.
+        builder.AddHangfireStorage();
+
+        builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
+        var server = builder.Configuration.GetSection("Server").Get<ServerOptions>() ?? new ServerOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenAnyIP(server.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.ListenAnyIP(server.AdminPort, o => o.Protocols = HttpProtocols.Http1);
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.MaxReceiveMessageSize = server.MaxReceiveMessageBytes;
+            // Errors are mapped with care in the interceptor; never send exception text to callers.
+            o.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddScoped<CaseTransitions>();
+        return builder;
+    }
+
+    public static WebApplication MapComplaintServer(this WebApplication app)
+    {
+        var server = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServerOptions>>().Value;
+        var grpcHost = $"*:{server.GrpcPort}";
+        var adminHost = $"*:{server.AdminPort}";
+
+        app.MapGrpcService<ComplaintEndpoint>().RequireHost(grpcHost);
+        app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost);
+        app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost);
+        app.MapGrpcReflectionService().RequireHost(grpcHost);
+        app.MapGrpcHealthChecksService().RequireHost(grpcHost);
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).RequireHost(adminHost);
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).RequireHost(adminHost);
+        app.MapHangfireDashboard("/hangfire").RequireHost(adminHost);
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace ComplaintGrpc.Storage;
+
+/// <summary>Bound from <c>ConnectionStrings:Complaints</c> and <c>Storage:*</c>; validated at start.</summary>
+public sealed class StorageOptions
+{
+    [Required(ErrorMessage = "ConnectionStrings:Complaints (env ConnectionStrings__Complaints) must name the PostgreSQL database.")]
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>How often idle Hangfire workers look for new jobs. Hangfire.PostgreSql's default (15 s) is too slow for
+    /// notifications a handler waits on.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+public static class StorageRegistration
+{
+    /// <summary>
+    /// Registers the one <see cref="NpgsqlDataSource"/> of the process, applies the schema migrations before anything
+    /// else starts (a hosted service registered first runs first, before Kestrel or any background server), and adds
+    /// a readiness check that the database answers.
+    /// </summary>
+    public static IHostApplicationBuilder AddComplaintStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StorageOptions>()
+            .Bind(builder.Configuration.GetSection("Storage"))
+            .Configure(o => o.ConnectionString = builder.Configuration.GetConnectionString("Complaints") ?? o.ConnectionString)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
+        // Columns are snake_case, C# properties PascalCase.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "complaints" }.Build());
+        builder.Services.AddHostedService<SchemaMigrationService>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Hangfire's job storage in the same PostgreSQL database (schema "hangfire", created by Hangfire.PostgreSql).
+    /// Both hosts use it: the worker runs the Hangfire server, the server shows the dashboard.</summary>
+    public static IHostApplicationBuilder AddHangfireStorage(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
+        builder.Services.AddHangfire(cfg => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                QueuePollInterval = options.QueuePollInterval,
+                PrepareSchemaIfNecessary = true,
+            }));
+        return builder;
+    }
+}

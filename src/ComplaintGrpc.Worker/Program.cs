@@ -1,0 +1,5 @@
+using ComplaintGrpc.Worker;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddComplaintWorker();
+builder.Build().Run();

@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+using ComplaintGrpc.Storage;
+using ComplaintGrpc.Worker.Notifications;
+using Hangfire;
+using Quartz;
+
+namespace ComplaintGrpc.Worker;
+
+/// <summary>Bound from <c>Worker:*</c> (env <c>Worker__OutboxSweepInterval</c>, ...).</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>How often the outbox is swept for notifications to hand to Hangfire.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A notification handed to Hangfire but still undelivered after this long is handed over again
+    /// (its job was deleted from the dashboard, or the hand-over's commit was lost).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Range(1, 10_000)]
+    public int OutboxBatchSize { get; set; } = 200;
+
+    /// <summary>Hangfire worker threads in this process.</summary>
+    [Range(1, 100)]
+    public int HangfireWorkerCount { get; set; } = 4;
+}
+
+public static class WorkerComposition
+{
+    public static HostApplicationBuilder AddComplaintWorker(this HostApplicationBuilder builder)
+    {
+        // Storage first: migrations finish before Hangfire or Quartz touch the database.
+        builder.AddComplaintStorage();
+        builder.AddHangfireStorage();
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        // Hangfire runs the individual actions (deliver one notification), so retries and failures are visible
+        // in the dashboard.
+        builder.Services.AddHangfireServer(o => o.WorkerCount = options.HangfireWorkerCount);
+        builder.Services.AddTransient<NotificationDelivery>();
+
+        // Quartz decides when: clustered on the same PostgreSQL, so with several workers each firing runs on one node.
+        var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
+        builder.Services.AddQuartz(q =>
+        {
+            // One name for the whole cluster (it keys the qrtz_* rows); each process gets a generated instance id.
+            q.ConfigureScheduler(o => o.InstanceName = "complaints-worker");
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.UseClustering();
+                store.UseSystemTextJsonSerializer();
+                // Quartz creates its own tables (qrtz_*) from the schema it ships; ours come from our migrations.
+                store.ProvisionSchema();
+            });
+            q.ScheduleJob<OutboxSweepJob>(trigger => trigger
+                .WithIdentity("outbox-sweep")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(options.OutboxSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
+                job => job.WithIdentity("outbox-sweep"));
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder;
+    }
+}
