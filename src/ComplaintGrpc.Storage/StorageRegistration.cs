@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,16 +51,22 @@ public static class StorageRegistration
     {
         var options = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
-        builder.Services.AddHangfire(cfg => cfg
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+        // Our own JobStorage singleton, registered before AddHangfire (which only TryAdds one read from the static
+        // JobStorage.Current): every Hangfire component of this host then uses this instance, even when several
+        // hosts share a process, as they do in tests.
+        builder.Services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
+            new NpgsqlConnectionFactory(connectionString, new PostgreSqlStorageOptions()),
+            new PostgreSqlStorageOptions
             {
                 SchemaName = "hangfire",
                 QueuePollInterval = options.QueuePollInterval,
                 PrepareSchemaIfNecessary = true,
             }));
+        builder.Services.AddHangfire((services, cfg) => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(services.GetRequiredService<JobStorage>()));
         return builder;
     }
 }

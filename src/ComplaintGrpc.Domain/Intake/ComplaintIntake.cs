@@ -26,7 +26,7 @@ public static partial class ComplaintIntake
             .Text("description", request.Description, DescriptionMaxLength, required: true, multiline: true)
             .Text("skip_level_reason", request.SkipLevelReason, ShortTextMaxLength, required: request.SkipLevel, multiline: true);
 
-        if (request.SubCategory != SubCategory.Unspecified && request.Category != Category.Unspecified
+        if (Enum.IsDefined(request.Category) && request.Category != Category.Unspecified
             && Taxonomy.CategoryOf(request.SubCategory) is { } owner && owner != request.Category)
             v.Add("sub_category", $"{request.SubCategory} belongs to category {owner}, not {request.Category}");
 
@@ -62,7 +62,9 @@ public static partial class ComplaintIntake
                 v.Add("received_time", "is not a valid timestamp");
             else
             {
+                // PostgreSQL keeps microseconds; truncate here so what is returned is exactly what is stored.
                 receivedAt = t.ToDateTimeOffset();
+                receivedAt = receivedAt.AddTicks(-(receivedAt.Ticks % TimeSpan.TicksPerMicrosecond));
                 v.Check(receivedAt <= now + MaxClockSkew, "received_time", "is in the future")
                     .Check(receivedAt >= now - MaxReceivedAge, "received_time", "is more than 30 days in the past");
             }
