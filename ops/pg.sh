@@ -2,8 +2,11 @@
 # ops/pg.sh — the one place that knows how to run a private, throwaway PostgreSQL cluster.
 #
 #   ops/pg.sh ensure-installed        find the server binaries; apt-get install postgresql-15 if missing
-#   ops/pg.sh start DATADIR PORT      initdb if needed, start; prints ONE line: the Npgsql connection string
+#   ops/pg.sh start [--owner-pid PID] DATADIR PORT
+#                                     initdb if needed, start; prints ONE line: the Npgsql connection string.
+#                                     --owner-pid: destroy the cluster once process PID has exited
 #   ops/pg.sh stop DATADIR            immediate stop; quiet if not running
+#   ops/pg.sh destroy DATADIR         stop, then delete the cluster (and DATADIR's symlink, if any)
 #   ops/pg.sh status DATADIR          exit 0 and print the connection string if running, exit 3 if not
 #   ops/pg.sh bindir                  print the directory holding initdb/pg_ctl/postgres/psql
 #
@@ -20,6 +23,7 @@ set -euo pipefail
 shopt -s inherit_errexit # errexit also inside $(...), where real_datadir runs
 
 PG_USER=postgres
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
 # Longest data dir we put the unix socket in: "<dir>/.s.PGSQL.65535" must fit in sun_path (107 bytes + NUL).
 MAX_SOCKET_DIR_LEN=90
 
@@ -30,7 +34,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -172,7 +176,31 @@ running_port() { sed -n 4p "$1/postmaster.pid" 2>/dev/null; }
 
 conf_quote() { printf "'%s'" "${1//\'/\'\'}"; }
 
+# Process start time (field 22 of /proc/PID/stat), so that a reused PID is not mistaken for the owner.
+proc_start_time() { { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || true; } | cut -d' ' -f20; }
+
+# A detached watcher (own session, no inherited pipes, parent is init once we exit) that destroys the
+# cluster when the owner process is gone, however it ended: a test host that never disposes, is killed
+# by a hang timeout or by Ctrl-C does not leave a postmaster or a data dir behind.
+spawn_owner_watch() {
+  local owner=$1 started=$2 req=$3
+  (
+    cd /
+    exec setsid bash -c '
+      while [[ $(sed "s/.*) //" "/proc/$1/stat" 2>/dev/null | cut -d" " -f20) == "$2" ]]; do sleep 2; done
+      exec "$3" destroy "$4"' pg.sh-owner-watch "$owner" "$started" "$SELF" "$req"
+  ) </dev/null >/dev/null 2>&1 &
+}
+
 cmd_start() {
+  local owner= owner_started=
+  if [[ ${1:-} == --owner-pid ]]; then
+    [[ ${2:-} =~ ^[0-9]+$ ]] || usage
+    owner=$2
+    shift 2
+    owner_started=$(proc_start_time "$owner")
+    [[ -n $owner_started ]] || die "owner process $owner does not exist"
+  fi
   [[ $# -eq 2 ]] || usage
   local req=$1 port=$2 data actual
   [[ $port =~ ^[0-9]{1,5}$ ]] && ((10#$port > 0 && 10#$port < 65536)) || die "bad port '$port'"
@@ -196,6 +224,9 @@ cmd_start() {
     log "already running in $data on port ${actual:-$port}"
     if [[ -n $actual && $actual != "$port" ]]; then
       log "warning: asked for port $port, but the running cluster uses $actual"
+    fi
+    if [[ -n $owner ]]; then
+      spawn_owner_watch "$owner" "$owner_started" "$req"
     fi
     conn_string "${actual:-$port}"
     return 0
@@ -224,6 +255,9 @@ EOF
     tail -n 30 "$data/postgres.log" >&2 2>/dev/null || true
     exit 1
   fi
+  if [[ -n $owner ]]; then
+    spawn_owner_watch "$owner" "$owner_started" "$req"
+  fi
   conn_string "$port"
 }
 
@@ -235,6 +269,26 @@ cmd_stop() {
   [[ -f $data/PG_VERSION ]] || return 0
   if is_running "$data"; then
     as_owner "$BINDIR/pg_ctl" -D "$data" -m immediate -w stop >&2
+  fi
+}
+
+cmd_destroy() {
+  [[ $# -eq 1 ]] || usage
+  local req=$1 data
+  [[ $req == /* ]] || req=$PWD/$req
+  req=$(readlink -m "$(dirname "$req")")/$(basename "$req")
+  cmd_stop "$req"
+  data=$(real_datadir "$req" 0)
+  if [[ -d $data ]]; then
+    # Never rm -rf something that is not a cluster (or an empty dir): DATADIR could be a typo.
+    if [[ -f $data/PG_VERSION || -z $(ls -A "$data") ]]; then
+      rm -rf "$data"
+    else
+      die "$data does not look like a PostgreSQL data dir (no PG_VERSION); not deleting it"
+    fi
+  fi
+  if [[ -L $req ]]; then
+    rm -f "$req"
   fi
 }
 
@@ -258,6 +312,7 @@ main() {
     ensure-installed) [[ $# -eq 0 ]] || usage; cmd_ensure_installed ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
+    destroy) cmd_destroy "$@" ;;
     status) cmd_status "$@" ;;
     bindir) [[ $# -eq 0 ]] || usage; require_bindir; printf '%s\n' "$BINDIR" ;;
     -h | --help | help) usage ;;

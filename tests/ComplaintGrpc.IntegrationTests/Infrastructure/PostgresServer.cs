@@ -13,6 +13,11 @@ namespace ComplaintGrpc.IntegrationTests.Infrastructure;
 /// under the system temp dir on a free loopback port; tests get their own databases from
 /// <see cref="CreateDatabaseAsync"/>. Never skips: if PostgreSQL cannot start, <see cref="StartAsync"/> throws.
 /// </summary>
+/// <remarks>
+/// The cluster is tied to this process (<c>pg.sh start --owner-pid</c>): if the test host exits without
+/// disposing, is killed by a hang timeout or crashes, pg.sh stops the cluster and deletes its folder
+/// a couple of seconds later. Disposing does the same at once.
+/// </remarks>
 public sealed class PostgresServer : IAsyncDisposable
 {
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(15);
@@ -33,8 +38,6 @@ public sealed class PostgresServer : IAsyncDisposable
         _script = script;
         _dataDirectory = dataDirectory;
         AdminConnectionString = adminConnectionString;
-        // Safety net for a test host that exits without disposing: do not leave a postmaster behind.
-        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
     /// <summary>Superuser connection to the <c>postgres</c> database (pooled, with error detail).</summary>
@@ -60,7 +63,8 @@ public sealed class PostgresServer : IAsyncDisposable
             var port = FindFreePort().ToString(CultureInfo.InvariantCulture);
             var dataDirectory = Path.Combine(Path.GetTempPath(), "complaintgrpc-pg-" + Guid.NewGuid().ToString("N")[..12]);
 
-            var start = await RunAsync(script, ["start", dataDirectory, port], StartTimeout, ct);
+            var owner = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+            var start = await RunAsync(script, ["start", "--owner-pid", owner, dataDirectory, port], StartTimeout, ct);
             var connectionString = start.StandardOutput
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .LastOrDefault();
@@ -75,8 +79,7 @@ public sealed class PostgresServer : IAsyncDisposable
             }
 
             var logTail = ReadLogTail(dataDirectory);
-            await RunAsync(script, ["stop", dataDirectory], StopTimeout, CancellationToken.None);
-            DeleteDataDirectory(dataDirectory);
+            await RunAsync(script, ["destroy", dataDirectory], StopTimeout, CancellationToken.None);
 
             // The free port can be taken between probing it and the postmaster binding it; try another.
             var portTaken = logTail.Contains("Address already in use", StringComparison.Ordinal);
@@ -143,7 +146,10 @@ public sealed class PostgresServer : IAsyncDisposable
         return connectionString;
     }
 
-    /// <summary>Stops the cluster (<c>ops/pg.sh stop</c>) and deletes its data directory.</summary>
+    /// <summary>
+    /// Stops the cluster and deletes its data directory (<c>ops/pg.sh destroy</c>: an immediate
+    /// <c>pg_ctl stop</c>, then removal of the folder, also where pg.sh relocated it).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -151,44 +157,12 @@ public sealed class PostgresServer : IAsyncDisposable
             return;
         }
 
-        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         ClearOwnPools();
-
-        ProcessResult stop;
-        try
-        {
-            stop = await RunAsync(_script, ["stop", _dataDirectory], StopTimeout, CancellationToken.None);
-        }
-        finally
-        {
-            DeleteDataDirectory(_dataDirectory);
-        }
-
-        if (stop.ExitCode != 0)
+        var destroy = await RunAsync(_script, ["destroy", _dataDirectory], StopTimeout, CancellationToken.None);
+        if (destroy.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"ops/pg.sh stop {_dataDirectory} failed (exit {stop.ExitCode}).{Environment.NewLine}{stop.StandardError}");
-        }
-    }
-
-    private void OnProcessExit(object? sender, EventArgs e)
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            RunAsync(_script, ["stop", _dataDirectory], StopTimeout, CancellationToken.None).GetAwaiter().GetResult();
-        }
-        catch (InvalidOperationException)
-        {
-            // Best effort while the process exits; nothing left to report to.
-        }
-        finally
-        {
-            DeleteDataDirectory(_dataDirectory);
+                $"ops/pg.sh destroy {_dataDirectory} failed (exit {destroy.ExitCode}).{Environment.NewLine}{destroy.StandardError}");
         }
     }
 
@@ -263,34 +237,6 @@ public sealed class PostgresServer : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return $"(cannot read {log}: {e.Message})";
-        }
-    }
-
-    // pg.sh may have made the data dir a symlink to a folder elsewhere (when the cluster owner cannot
-    // traverse the temp dir's parents); remove both the folder and the link.
-    private static void DeleteDataDirectory(string dataDirectory)
-    {
-        try
-        {
-            var info = new DirectoryInfo(dataDirectory);
-            if (info.LinkTarget is { } target)
-            {
-                var resolved = Path.GetFullPath(target, Path.GetDirectoryName(dataDirectory) ?? "/");
-                if (Directory.Exists(resolved))
-                {
-                    Directory.Delete(resolved, recursive: true);
-                }
-
-                File.Delete(dataDirectory);
-            }
-            else if (info.Exists)
-            {
-                info.Delete(recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A leftover folder in the temp dir must not fail the test run.
         }
     }
 
