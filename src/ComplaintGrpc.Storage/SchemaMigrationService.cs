@@ -27,19 +27,26 @@ public sealed partial class SchemaMigrationService(NpgsqlDataSource dataSource, 
     {
         await using var lockConnection = new NpgsqlConnection(connectionString);
         await lockConnection.OpenAsync(cancellationToken);
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", lockConnection))
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", lockConnection) { CommandTimeout = 0 })
             await take.ExecuteNonQueryAsync(cancellationToken);
-
-        var result = DeployChanges.To.PostgresqlDatabase(connectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(SchemaMigrationService).Assembly)
-            .WithTransactionPerScript()
-            .LogToNowhere()
-            .Build()
-            .PerformUpgrade();
-        if (!result.Successful)
-            throw new InvalidOperationException($"Schema migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
-        // Closing the connection releases the advisory lock.
-        return result.Scripts.Select(s => s.Name).ToList();
+        try
+        {
+            var result = DeployChanges.To.PostgresqlDatabase(connectionString)
+                .WithScriptsEmbeddedInAssembly(typeof(SchemaMigrationService).Assembly)
+                .WithTransactionPerScript()
+                .LogToNowhere()
+                .Build()
+                .PerformUpgrade();
+            if (!result.Successful)
+                throw new InvalidOperationException($"Schema migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
+            return result.Scripts.Select(s => s.Name).ToList();
+        }
+        finally
+        {
+            // Unlock explicitly: a pooled connection keeps its session (and a session lock) after it is disposed.
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockKey})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Schema is up to date; {Count} migration(s) applied now: {Scripts}")]
