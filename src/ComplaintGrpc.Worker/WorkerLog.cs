@@ -6,9 +6,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Outbox sweep handed {Count} notification(s) to Hangfire")]
     public static partial void OutboxHandedOver(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Notification {NotificationId} delivered to the inbox of {HandlerId}")]
-    public static partial void NotificationDelivered(ILogger logger, Guid notificationId, string handlerId);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Notification {NotificationId} delivered by {Channel} to {HandlerId}")]
+    public static partial void NotificationDelivered(ILogger logger, Guid notificationId, string channel, string handlerId);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Notification {NotificationId} was already delivered; nothing to do")]
-    public static partial void NotificationAlreadyDelivered(ILogger logger, Guid notificationId);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Notification {NotificationId} was already delivered by {Channel}; nothing to do")]
+    public static partial void NotificationAlreadyDelivered(ILogger logger, Guid notificationId, string channel);
 }

@@ -32,8 +32,8 @@ public static class Assignment
     /// the assignment, so one assignment yields one notification however the write is retried.</summary>
     public static Task NotifyAssignedAsync(StepContext step, CaseRow updated) =>
         step.Connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO notifications (id, dedup_key, handler_id, kind, complaint_id, text, created_at)
-            VALUES (@id, @dedupKey, @handlerId, @kind, @complaintId, @text, @now)
+            INSERT INTO notifications (id, dedup_key, handler_id, kind, complaint_id, text, created_at, deliver_after)
+            VALUES (@id, @dedupKey, @handlerId, @kind, @complaintId, @text, @now, @now)
             ON CONFLICT (dedup_key) DO NOTHING
             """,
             new

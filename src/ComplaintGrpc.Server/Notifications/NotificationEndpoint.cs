@@ -20,10 +20,13 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationServ
 
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition("""
-            SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, n.delivered_at
-            FROM notifications n JOIN complaints c ON c.id = n.complaint_id
-            WHERE n.handler_id = @HandlerId AND n.delivered_at IS NOT NULL AND (@after::uuid IS NULL OR n.id < @after)
-            ORDER BY n.id DESC LIMIT @limit
+            SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at
+            FROM notification_deliveries d
+            JOIN notifications n ON n.id = d.notification_id
+            JOIN complaints c ON c.id = n.complaint_id
+            WHERE d.handler_id = @HandlerId AND d.channel = 'Inbox' AND d.delivered_at IS NOT NULL
+              AND (@after::uuid IS NULL OR d.notification_id < @after)
+            ORDER BY d.notification_id DESC LIMIT @limit
             """, new { request.HandlerId, after, limit = pageSize + 1 }, cancellationToken: context.CancellationToken))).ToList();
 
         var response = new ListNotificationsResponse();

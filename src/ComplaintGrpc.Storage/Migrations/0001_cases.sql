@@ -95,15 +95,32 @@ CREATE TRIGGER complaint_events_no_update BEFORE UPDATE OR DELETE ON complaint_e
 -- Outbox: a notification is written in the same transaction as the change that causes it, then delivered by the
 -- worker. dedup_key makes every (case, reason, milestone, recipient) produce one row however often it is attempted.
 CREATE TABLE notifications (
-    id            uuid PRIMARY KEY,
-    dedup_key     text NOT NULL UNIQUE,
-    handler_id    text NOT NULL REFERENCES handlers (handler_id),
-    kind          text NOT NULL,
-    complaint_id  uuid NOT NULL REFERENCES complaints (id),
-    text          text NOT NULL,
-    created_at    timestamptz NOT NULL,
-    enqueued_at   timestamptz,
-    delivered_at  timestamptz
+    id             uuid PRIMARY KEY,
+    dedup_key      text NOT NULL UNIQUE,
+    handler_id     text NOT NULL REFERENCES handlers (handler_id),
+    kind           text NOT NULL,
+    complaint_id   uuid NOT NULL REFERENCES complaints (id),
+    text           text NOT NULL,
+    created_at     timestamptz NOT NULL,
+    -- Not handed to any channel before this instant (quiet hours hold reminders until morning).
+    deliver_after  timestamptz NOT NULL,
+    -- When the worker created this notification's deliveries, one per channel configured for the recipient.
+    fanned_out_at  timestamptz
 );
-CREATE INDEX notifications_undelivered ON notifications (created_at) WHERE delivered_at IS NULL;
-CREATE INDEX notifications_inbox ON notifications (handler_id, id) WHERE delivered_at IS NOT NULL;
+CREATE INDEX notifications_to_fan_out ON notifications (deliver_after) WHERE fanned_out_at IS NULL;
+
+-- One row per (notification, channel): each channel is delivered, retried and reported on its own.
+CREATE TABLE notification_deliveries (
+    notification_id  uuid NOT NULL REFERENCES notifications (id),
+    channel          text NOT NULL,
+    handler_id       text NOT NULL,  -- the recipient again, for the inbox index
+    created_at       timestamptz NOT NULL,
+    enqueued_at      timestamptz,    -- last handed to Hangfire
+    delivered_at     timestamptz,
+    attempts         integer NOT NULL DEFAULT 0,
+    last_error       text,
+    PRIMARY KEY (notification_id, channel)
+);
+CREATE INDEX notification_deliveries_pending ON notification_deliveries (created_at) WHERE delivered_at IS NULL;
+CREATE INDEX notification_deliveries_inbox ON notification_deliveries (handler_id, notification_id)
+    WHERE channel = 'Inbox' AND delivered_at IS NOT NULL;

@@ -4,22 +4,72 @@ using Npgsql;
 namespace ComplaintGrpc.Worker.Notifications;
 
 /// <summary>
-/// Delivers one notification to the handler's in-service inbox (it becomes visible to ListNotifications).
-/// Safe to run twice: only the first run changes the row; a second finds it delivered and does nothing.
-/// Hangfire retries a failed run with back-off (its default automatic retry).
+/// Delivers one notification over one channel (a Hangfire job; failures are retried with Hangfire's back-off and
+/// show in the dashboard). Safe to run twice: a delivery already marked delivered is not sent again. For an
+/// external channel a crash between sending and marking can repeat a send; receivers deduplicate on the
+/// notification id, which every channel carries.
 /// </summary>
-public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock, ILogger<NotificationDelivery> logger)
+public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock, IEnumerable<INotificationChannel> channels,
+    ILogger<NotificationDelivery> logger)
 {
-    public async Task DeliverAsync(Guid notificationId, CancellationToken cancellationToken)
+    public async Task DeliverAsync(Guid notificationId, string channel, CancellationToken cancellationToken)
     {
+        var sender = channels.SingleOrDefault(c => c.Name == channel)
+            ?? throw new InvalidOperationException($"No notification channel named {channel} is configured in this worker.");
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var handlerId = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition("""
-            UPDATE notifications SET delivered_at = @now WHERE id = @notificationId AND delivered_at IS NULL
-            RETURNING handler_id
-            """, new { notificationId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
-        if (handlerId is null)
-            WorkerLog.NotificationAlreadyDelivered(logger, notificationId);
-        else
-            WorkerLog.NotificationDelivered(logger, notificationId, handlerId);
+        var message = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition("""
+            SELECT n.id AS notification_id, n.handler_id, h.name AS handler_name, h.email AS handler_email, n.kind,
+                   n.complaint_id, c.case_number, n.text, n.created_at
+            FROM notification_deliveries d
+            JOIN notifications n ON n.id = d.notification_id
+            JOIN handlers h ON h.handler_id = n.handler_id
+            JOIN complaints c ON c.id = n.complaint_id
+            WHERE d.notification_id = @notificationId AND d.channel = @channel AND d.delivered_at IS NULL
+            """, new { notificationId, channel }, cancellationToken: cancellationToken));
+        if (message is null)
+        {
+            WorkerLog.NotificationAlreadyDelivered(logger, notificationId, channel);
+            return;
+        }
+
+        try
+        {
+            await sender.SendAsync(message.ToMessage(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE notification_deliveries SET attempts = attempts + 1, last_error = @error
+                WHERE notification_id = @notificationId AND channel = @channel
+                """, new { notificationId, channel, error = ex.Message }, cancellationToken: cancellationToken));
+            throw;
+        }
+
+        var marked = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE notification_deliveries SET delivered_at = @now, attempts = attempts + 1, last_error = NULL
+            WHERE notification_id = @notificationId AND channel = @channel AND delivered_at IS NULL
+            """, new { notificationId, channel, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+        if (marked == 1)
+        {
+            WorkerLog.NotificationDelivered(logger, notificationId, channel, message.HandlerId);
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('notification_delivered', @handlerId)",
+                new { handlerId = message.HandlerId }, cancellationToken: cancellationToken));
+        }
+    }
+
+    private sealed class MessageRow
+    {
+        public Guid NotificationId { get; init; }
+        public string HandlerId { get; init; } = "";
+        public string HandlerName { get; init; } = "";
+        public string HandlerEmail { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public Guid ComplaintId { get; init; }
+        public string CaseNumber { get; init; } = "";
+        public string Text { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+
+        public NotificationMessage ToMessage() => new(NotificationId, HandlerId, HandlerName, HandlerEmail, Kind, ComplaintId,
+            CaseNumber, Text, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
     }
 }

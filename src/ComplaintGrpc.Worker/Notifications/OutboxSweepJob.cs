@@ -7,37 +7,64 @@ using Quartz;
 namespace ComplaintGrpc.Worker.Notifications;
 
 /// <summary>
-/// Hands undelivered notifications from the outbox to Hangfire, a batch per firing. Rows are claimed with
-/// <c>FOR UPDATE SKIP LOCKED</c> and marked in the same transaction that enqueues them, so concurrent sweeps never
-/// take the same row. Guarantee: at least once. If the commit is lost after the enqueue, the row is handed over
-/// again after <see cref="WorkerOptions.RedeliverAfter"/>; delivery is idempotent, so the handler sees it once.
+/// Moves the outbox along, a batch per firing, in one transaction:
+/// 1. notifications whose hold has passed get one delivery row per channel configured for their recipient;
+/// 2. undelivered deliveries are handed to Hangfire, one job each.
+/// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent sweeps on several workers never take the same
+/// row. Guarantee: at least once. If the commit is lost after the enqueue, the delivery is handed over again after
+/// <see cref="WorkerOptions.RedeliverAfter"/>; a delivery already made is not repeated.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient jobs, TimeProvider clock,
-    IOptions<WorkerOptions> options, ILogger<OutboxSweepJob> logger) : IJob
+    IOptions<WorkerOptions> worker, IOptions<NotificationOptions> notifications, IEnumerable<INotificationChannel> channels,
+    ILogger<OutboxSweepJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var known = channels.Select(c => c.Name).ToHashSet();
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var ids = (await connection.QueryAsync<Guid>(new CommandDefinition("""
-            WITH due AS (
-                SELECT id FROM notifications
+
+        var due = await connection.QueryAsync<(Guid Id, string HandlerId, string Email)>(new CommandDefinition("""
+            SELECT n.id, n.handler_id, h.email FROM notifications n JOIN handlers h ON h.handler_id = n.handler_id
+            WHERE n.fanned_out_at IS NULL AND n.deliver_after <= @now
+            ORDER BY n.deliver_after
+            LIMIT @batch
+            FOR UPDATE OF n SKIP LOCKED
+            """, new { now, batch = worker.Value.OutboxBatchSize }, tx, cancellationToken: cancellationToken));
+        foreach (var (id, handlerId, email) in due)
+        {
+            var names = notifications.Value.ChannelsFor(handlerId)
+                .Where(known.Contains)
+                .Where(name => name != "Email" || email.Length > 0)
+                .ToArray();
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at)
+                SELECT @id, unnest(@names), @handlerId, @now
+                ON CONFLICT DO NOTHING;
+                UPDATE notifications SET fanned_out_at = @now WHERE id = @id;
+                """, new { id, names, handlerId, now }, tx, cancellationToken: cancellationToken));
+        }
+
+        var handOver = (await connection.QueryAsync<(Guid NotificationId, string Channel)>(new CommandDefinition("""
+            WITH pending AS (
+                SELECT notification_id, channel FROM notification_deliveries
                 WHERE delivered_at IS NULL AND (enqueued_at IS NULL OR enqueued_at < @redeliverBefore)
                 ORDER BY created_at
                 LIMIT @batch
                 FOR UPDATE SKIP LOCKED)
-            UPDATE notifications n SET enqueued_at = @now FROM due WHERE n.id = due.id
-            RETURNING n.id
+            UPDATE notification_deliveries d SET enqueued_at = @now
+            FROM pending p WHERE d.notification_id = p.notification_id AND d.channel = p.channel
+            RETURNING d.notification_id, d.channel
             """,
-            new { now = now.UtcDateTime, redeliverBefore = (now - options.Value.RedeliverAfter).UtcDateTime, batch = options.Value.OutboxBatchSize },
+            new { now, redeliverBefore = now - worker.Value.RedeliverAfter, batch = worker.Value.OutboxBatchSize },
             tx, cancellationToken: cancellationToken))).ToList();
+        foreach (var (notificationId, channel) in handOver)
+            jobs.Enqueue<NotificationDelivery>(d => d.DeliverAsync(notificationId, channel, CancellationToken.None));
 
-        foreach (var id in ids)
-            jobs.Enqueue<NotificationDelivery>(d => d.DeliverAsync(id, CancellationToken.None));
         await tx.CommitAsync(cancellationToken);
-        if (ids.Count > 0)
-            WorkerLog.OutboxHandedOver(logger, ids.Count);
+        if (handOver.Count > 0)
+            WorkerLog.OutboxHandedOver(logger, handOver.Count);
     }
 }

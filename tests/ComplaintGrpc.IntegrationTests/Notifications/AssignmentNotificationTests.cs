@@ -25,7 +25,7 @@ public sealed class AssignmentNotificationTests(ServerHost host) : IClassFixture
         // Stored in the outbox with the assignment, but nobody has delivered it yet.
         await using (var c = await host.Database.OpenConnectionAsync())
             Assert.Equal(1, await c.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM notifications WHERE complaint_id = @id::uuid AND delivered_at IS NULL", new { id = assigned.Id }));
+                "SELECT count(*) FROM notifications WHERE complaint_id = @id::uuid AND fanned_out_at IS NULL", new { id = assigned.Id }));
         Assert.Empty((await InboxAsync(org.Handler)).Notifications);
 
         await using var worker = WorkerProcess.Start(host.ConnectionString);
@@ -46,13 +46,17 @@ public sealed class AssignmentNotificationTests(ServerHost host) : IClassFixture
         var (org, assigned) = await AssignAsync();
         await using var c = await host.Database.OpenConnectionAsync();
         var id = await c.ExecuteScalarAsync<Guid>("SELECT id FROM notifications WHERE complaint_id = @id::uuid", new { id = assigned.Id });
-        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, NullLogger<NotificationDelivery>.Instance);
+        await c.ExecuteAsync("INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at) VALUES (@id, 'Inbox', @handler, now())",
+            new { id, handler = org.Handler });
+        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, [new InboxChannel()], NullLogger<NotificationDelivery>.Instance);
 
-        await delivery.DeliverAsync(id, CancellationToken.None);
-        var firstDeliveredAt = await c.ExecuteScalarAsync<DateTime>("SELECT delivered_at FROM notifications WHERE id = @id", new { id });
-        await delivery.DeliverAsync(id, CancellationToken.None);
+        await delivery.DeliverAsync(id, InboxChannel.ChannelName, CancellationToken.None);
+        const string deliveredAt = "SELECT delivered_at FROM notification_deliveries WHERE notification_id = @id AND channel = 'Inbox'";
+        var firstDeliveredAt = await c.ExecuteScalarAsync<DateTime>(deliveredAt, new { id });
+        await delivery.DeliverAsync(id, InboxChannel.ChannelName, CancellationToken.None);
 
-        Assert.Equal(firstDeliveredAt, await c.ExecuteScalarAsync<DateTime>("SELECT delivered_at FROM notifications WHERE id = @id", new { id }));
+        Assert.Equal(firstDeliveredAt, await c.ExecuteScalarAsync<DateTime>(deliveredAt, new { id }));
+        Assert.Equal(1, await c.ExecuteScalarAsync<int>("SELECT attempts FROM notification_deliveries WHERE notification_id = @id", new { id }));
         Assert.Single((await InboxAsync(org.Handler)).Notifications);
     }
 
