@@ -1,3 +1,4 @@
+using ComplaintGrpc.Domain.Intake;
 using Dapper;
 using Npgsql;
 
@@ -19,7 +20,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var message = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition("""
             SELECT n.id AS notification_id, n.handler_id, h.name AS handler_name, h.email AS handler_email, n.kind,
-                   n.complaint_id, c.case_number, n.text, n.created_at
+                   n.complaint_id, c.case_number, c.customer_phone, n.text, n.created_at
             FROM notification_deliveries d
             JOIN notifications n ON n.id = d.notification_id
             JOIN handlers h ON h.handler_id = n.handler_id
@@ -66,10 +67,11 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         public string Kind { get; init; } = "";
         public Guid ComplaintId { get; init; }
         public string CaseNumber { get; init; } = "";
+        public string CustomerPhone { get; init; } = "";
         public string Text { get; init; } = "";
         public DateTime CreatedAt { get; init; }
 
         public NotificationMessage ToMessage() => new(NotificationId, HandlerId, HandlerName, HandlerEmail, Kind, ComplaintId,
-            CaseNumber, Text, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
+            CaseNumber, ComplaintIntake.MaskPhone(CustomerPhone), Text, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
     }
 }
