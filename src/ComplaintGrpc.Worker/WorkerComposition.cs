@@ -41,8 +41,8 @@ public static class WorkerComposition
         // in the dashboard.
         builder.Services.AddHangfireServer(o => o.WorkerCount = options.HangfireWorkerCount);
         builder.Services.AddTransient<NotificationDelivery>();
-        builder.Services.AddOptions<NotificationOptions>().BindConfiguration("Notifications");
-        builder.Services.AddSingleton<INotificationChannel, InboxChannel>();
+        // Inbox always; Webhook and Email when a Notifications channel list names them (settings validated at start).
+        builder.AddNotificationChannels();
 
         // Quartz decides when: clustered on the same PostgreSQL, so with several workers each firing runs on one node.
         var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
