@@ -3,6 +3,7 @@ using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
+using ComplaintGrpc.Server.TimeLimits;
 using ComplaintGrpc.Storage;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -34,6 +35,7 @@ public static class ServerComposition
         builder.AddComplaintStorage();
         // Only the storage, for the dashboard: jobs run in the worker process, never here.
         builder.AddHangfireStorage();
+        builder.AddTimeLimits();
 
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
         var server = builder.Configuration.GetSection("Server").Get<ServerOptions>() ?? new ServerOptions();
@@ -54,6 +56,7 @@ public static class ServerComposition
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddScoped<CaseTransitions>();
+        builder.Services.AddSingleton<CaseClocks>();
         return builder;
     }
 
@@ -66,6 +69,7 @@ public static class ServerComposition
         app.MapGrpcService<ComplaintEndpoint>().RequireHost(grpcHost);
         app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost);
         app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost);
+        app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost);
         app.MapGrpcReflectionService().RequireHost(grpcHost);
         app.MapGrpcHealthChecksService().RequireHost(grpcHost);
 

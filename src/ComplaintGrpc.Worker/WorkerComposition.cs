@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Storage;
 using ComplaintGrpc.Worker.Notifications;
+using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
 using Quartz;
 
@@ -21,6 +22,17 @@ public sealed class WorkerOptions
     [Range(1, 10_000)]
     public int OutboxBatchSize { get; set; } = 200;
 
+    /// <summary>How often the worker looks for clocks whose next milestone has come.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan DeadlineSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    [Range(1, 10_000)]
+    public int ClockBatchSize { get; set; } = 500;
+
+    /// <summary>A claimed clock whose enforcement job did not finish is claimed again after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan ClockLease { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Hangfire worker threads in this process.</summary>
     [Range(1, 100)]
     public int HangfireWorkerCount { get; set; } = 4;
@@ -33,6 +45,7 @@ public static class WorkerComposition
         // Storage first: migrations finish before Hangfire or Quartz touch the database.
         builder.AddComplaintStorage();
         builder.AddHangfireStorage();
+        builder.AddTimeLimits();
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -63,7 +76,13 @@ public static class WorkerComposition
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.OutboxSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
                 job => job.WithIdentity("outbox-sweep"));
+            q.ScheduleJob<DeadlineSweepJob>(trigger => trigger
+                .WithIdentity("deadline-sweep")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(options.DeadlineSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
+                job => job.WithIdentity("deadline-sweep"));
         });
+        builder.Services.AddTransient<ClockEnforcement>();
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;
     }

@@ -99,6 +99,21 @@ public static class CaseLifecycle
             "Reopened", ("reason", reason));
     }
 
+    /// <summary>Re-grading (a new level or customer class) of an open case; the time limits follow the new grade.</summary>
+    public static Transition Regrade(CaseState s, Level level, CustomerClass customerClass, string reason)
+    {
+        Require(s, "RegradeComplaint");
+        var next = s with
+        {
+            Level = level == Level.Unspecified ? s.Level : level,
+            CustomerClass = customerClass == CustomerClass.Unspecified ? s.CustomerClass : customerClass,
+        };
+        if (next == s)
+            throw new DomainException(ErrorKind.FailedPrecondition, "GRADE_UNCHANGED", "The case already has that level and customer class.");
+        return Step(s, next, "Regraded", ("level", next.Level.ToString()), ("previous_level", s.Level.ToString()),
+            ("customer_class", next.CustomerClass.ToString()), ("previous_customer_class", s.CustomerClass.ToString()), ("reason", reason));
+    }
+
     /// <summary>Each action and the statuses it is allowed from; the single source of the rules above.</summary>
     public static readonly IReadOnlyDictionary<string, CaseStatus[]> AllowedFrom = new Dictionary<string, CaseStatus[]>
     {
@@ -113,6 +128,8 @@ public static class CaseLifecycle
         ["ResumeComplaint"] = [CaseStatus.Suspended],
         ["CloseComplaint"] = [CaseStatus.CalledBack],
         ["ReopenComplaint"] = [CaseStatus.Closed],
+        ["RegradeComplaint"] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
+            CaseStatus.Replied, CaseStatus.CalledBack, CaseStatus.Suspended],
     };
 
     private static void Require(CaseState s, string action)

@@ -17,6 +17,8 @@ public sealed record CaseState
     public int ReopenCount { get; init; }
     public int CallbackScore { get; init; }
     public Substantiation Substantiation { get; init; }
+    public Level Level { get; init; }
+    public CustomerClass CustomerClass { get; init; }
 
     public bool IsOpen => Status != CaseStatus.Closed;
 }

@@ -6,29 +6,9 @@ using Npgsql;
 
 namespace ComplaintGrpc.Server.Complaints;
 
-/// <summary>The append-only history of a case. An event's sequence is the case version it produced, so the history
-/// and the etag can never disagree, and a second writer of the same version fails on the primary key.</summary>
+/// <summary>Reads the append-only history of a case (written through <see cref="Storage.CaseEvents"/>).</summary>
 public static class CaseHistory
 {
-    public static Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId, int version,
-        DateTimeOffset at, string actor, string action, CaseStatus from, CaseStatus to,
-        IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO complaint_events (complaint_id, sequence, occurred_at, actor, action, from_status, to_status, details)
-            VALUES (@complaintId, @version, @at, @actor, @action, @from, @to, @details::jsonb)
-            """,
-            new
-            {
-                complaintId,
-                version,
-                at = at.UtcDateTime,
-                actor,
-                action,
-                from = from.ToString(),
-                to = to.ToString(),
-                details = JsonSerializer.Serialize(details),
-            }, tx, cancellationToken: ct));
-
     public static async Task<GetComplaintHistoryResponse> ReadAsync(NpgsqlDataSource db, Guid complaintId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -13,7 +13,7 @@ public static class CaseQueries
 {
     public static DomainException CaseNotFound() => DomainException.NotFound("CASE_NOT_FOUND", "No such complaint case.");
 
-    public static async Task<Complaint> GetAsync(GetComplaintRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Complaint> GetAsync(GetComplaintRequest request, NpgsqlDataSource db, CaseClocks clocks, CancellationToken ct)
     {
         var v = new RequestValidator();
         Guid id = default;
@@ -29,10 +29,10 @@ public static class CaseQueries
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
             request.Id.Length > 0 ? "SELECT * FROM complaints WHERE id = @id" : "SELECT * FROM complaints WHERE case_number = @CaseNumber",
             new { id, request.CaseNumber }, cancellationToken: ct));
-        return row?.ToContract() ?? throw CaseNotFound();
+        return row is null ? throw CaseNotFound() : await clocks.ToContractAsync(connection, null, row, ct);
     }
 
-    public static async Task<ListComplaintsResponse> ListAsync(ListComplaintsRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<ListComplaintsResponse> ListAsync(ListComplaintsRequest request, NpgsqlDataSource db, CaseClocks clocks, CancellationToken ct)
     {
         var v = new RequestValidator()
             .Text("unit_id", request.UnitId, 64)
@@ -69,7 +69,7 @@ public static class CaseQueries
         var rows = (await connection.QueryAsync<CaseRow>(new CommandDefinition(sql, p, cancellationToken: ct))).ToList();
 
         var response = new ListComplaintsResponse();
-        response.Complaints.AddRange(rows.Take(pageSize).Select(r => r.ToContract()));
+        response.Complaints.AddRange(await clocks.ToContractsAsync(connection, null, rows.Take(pageSize).ToList(), ct));
         if (rows.Count > pageSize)
             response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id, fingerprint);
         return response;

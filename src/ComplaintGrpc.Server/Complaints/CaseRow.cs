@@ -60,8 +60,11 @@ public sealed class CaseRow
         ReopenCount = ReopenCount,
         CallbackScore = CallbackScore,
         Substantiation = Substantiation,
+        Level = Level,
+        CustomerClass = CustomerClass,
     };
 
+    /// <summary>The contract view without deadlines; <see cref="CaseClocks"/> adds them.</summary>
     public Complaint ToContract() => new()
     {
         Id = Id.ToString(),

@@ -2,6 +2,7 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Npgsql;
 
@@ -16,7 +17,7 @@ public sealed record StepContext(NpgsqlConnection Connection, NpgsqlTransaction 
 /// (FAILED_PRECONDITION when illegal), then write the new state, its history event and any outbox notification in
 /// one transaction. Either all of it is stored or none.
 /// </summary>
-public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, ILogger<CaseTransitions> logger)
+public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, CaseClocks clocks, ILogger<CaseTransitions> logger)
 {
     /// <summary>Checks the id and etag fields and the step's own fields in one go, so the caller hears of every bad
     /// field at once; returns the case id.</summary>
@@ -48,7 +49,8 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, ILo
         var updated = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition("""
             UPDATE complaints SET status = @Status, unit_id = @UnitId, handler_id = @HandlerId, suspended_from = @SuspendedFrom,
                 first_contact_at = @FirstContactAt, reply_at = @ReplyAt, closed_at = @ClosedAt, reopen_count = @ReopenCount,
-                callback_score = @CallbackScore, substantiation = @Substantiation, version = version + 1, updated_at = @Now
+                callback_score = @CallbackScore, substantiation = @Substantiation, level = @Level, customer_class = @CustomerClass,
+                version = version + 1, updated_at = @Now
             WHERE id = @caseId
             RETURNING *
             """,
@@ -65,15 +67,19 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, ILo
                 s.ReopenCount,
                 s.CallbackScore,
                 Substantiation = s.Substantiation.ToString(),
+                Level = s.Level.ToString(),
+                CustomerClass = s.CustomerClass.ToString(),
                 Now = now.UtcDateTime,
             }, tx, cancellationToken: ct));
-        await CaseHistory.AppendAsync(connection, tx, caseId, updated.Version, now, actor, transition.Action,
-            transition.From.Status, s.Status, transition.Details, ct);
+        var clockChanges = await clocks.ApplyAsync(connection, tx, updated, transition, now, ct);
+        await CaseEvents.AppendAsync(connection, tx, caseId, now, actor, transition.Action, transition.From.Status.ToString(),
+            s.Status.ToString(), transition.Details.Concat(clockChanges).ToDictionary(), ct);
         if (afterWrite is not null)
             await afterWrite(step, updated);
+        var complaint = await clocks.ToContractAsync(connection, tx, updated, ct);
         await tx.CommitAsync(ct);
 
         ServerLog.Transitioned(logger, caseId, transition.Action, actor, transition.From.Status, s.Status);
-        return updated.ToContract();
+        return complaint;
     }
 }

@@ -9,19 +9,19 @@ namespace ComplaintGrpc.Server.Complaints;
 
 /// <summary>complaints.v1.ComplaintService: validates each request's own fields, then hands the step to the pure
 /// lifecycle rule through <see cref="CaseTransitions"/>. Errors become statuses in <see cref="ErrorMappingInterceptor"/>.</summary>
-public sealed class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseTransitions transitions, ILogger<ComplaintEndpoint> logger)
+public sealed class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseClocks clocks, CaseTransitions transitions, ILogger<ComplaintEndpoint> logger)
     : ComplaintService.ComplaintServiceBase
 {
     private const int NoteMax = CaseLifecycle.NoteMaxLength;
 
     public override Task<Complaint> SubmitComplaint(SubmitComplaintRequest request, ServerCallContext context) =>
-        Complaints.SubmitComplaint.HandleAsync(request, db, clock, Caller.ActorOf(context), logger, context.CancellationToken);
+        Complaints.SubmitComplaint.HandleAsync(request, db, clock, clocks, Caller.ActorOf(context), logger, context.CancellationToken);
 
     public override Task<Complaint> GetComplaint(GetComplaintRequest request, ServerCallContext context) =>
-        CaseQueries.GetAsync(request, db, context.CancellationToken);
+        CaseQueries.GetAsync(request, db, clocks, context.CancellationToken);
 
     public override Task<ListComplaintsResponse> ListComplaints(ListComplaintsRequest request, ServerCallContext context) =>
-        CaseQueries.ListAsync(request, db, context.CancellationToken);
+        CaseQueries.ListAsync(request, db, clocks, context.CancellationToken);
 
     public override async Task<GetComplaintHistoryResponse> GetComplaintHistory(GetComplaintHistoryRequest request, ServerCallContext context)
     {
@@ -96,6 +96,14 @@ public sealed class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, C
     public override Task<Complaint> ReopenComplaint(ReopenComplaintRequest request, ServerCallContext context) =>
         Apply(CaseTransitions.Validate(request.Id, request.Etag, v => v.Text("reason", request.Reason, NoteMax, required: true, multiline: true)),
             request.Etag, context, step => CaseLifecycle.Reopen(step.Case.ToState(), request.Reason));
+
+    public override Task<Complaint> RegradeComplaint(RegradeComplaintRequest request, ServerCallContext context) =>
+        Apply(CaseTransitions.Validate(request.Id, request.Etag, v => v
+                .Enum("level", request.Level, required: false)
+                .Enum("customer_class", request.CustomerClass, required: false)
+                .Check(request.Level != Level.Unspecified || request.CustomerClass != CustomerClass.Unspecified, "level", "give a new level, a new customer class, or both")
+                .Text("reason", request.Reason, NoteMax, required: true, multiline: true)),
+            request.Etag, context, step => CaseLifecycle.Regrade(step.Case.ToState(), request.Level, request.CustomerClass, request.Reason));
 
     private Task<Complaint> Apply(Guid id, string etag, ServerCallContext context, Func<StepContext, Transition> decide) =>
         Apply(id, etag, context, step => Task.FromResult(decide(step)));

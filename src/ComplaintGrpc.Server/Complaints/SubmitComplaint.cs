@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.Intake;
+using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf;
 using Npgsql;
@@ -21,7 +23,7 @@ public static class SubmitComplaint
     private static readonly TimeZoneInfo CaseNumberZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
-        string actor, ILogger logger, CancellationToken ct)
+        CaseClocks clocks, string actor, ILogger logger, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var (receivedAt, phone) = ComplaintIntake.Validate(request, now);
@@ -80,13 +82,18 @@ public static class SubmitComplaint
             if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
                 throw new DomainException(ErrorKind.AlreadyExists, "REQUEST_ID_REUSED",
                     $"request_id {request.RequestId} was already used for case {existing.CaseNumber} with different content.");
-            return existing.ToContract();
+            return await clocks.ToContractAsync(connection, tx, existing, ct);
         }
 
-        await CaseHistory.AppendAsync(connection, tx, inserted.Id, inserted.Version, now, actor, "Submitted",
-            CaseStatus.Unspecified, CaseStatus.Received, new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber }, ct);
+        var state = inserted.ToState();
+        var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, "Submitted",
+            new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber });
+        var clockChanges = await clocks.ApplyAsync(connection, tx, inserted, submitted, now, ct);
+        await CaseEvents.AppendAsync(connection, tx, inserted.Id, now, actor, submitted.Action, CaseStatus.Unspecified.ToString(),
+            CaseStatus.Received.ToString(), submitted.Details.Concat(clockChanges).ToDictionary(), ct);
+        var complaint = await clocks.ToContractAsync(connection, tx, inserted, ct);
         await tx.CommitAsync(ct);
         ServerLog.ComplaintReceived(logger, inserted.CaseNumber, inserted.Id, request.Channel);
-        return inserted.ToContract();
+        return complaint;
     }
 }

@@ -80,15 +80,18 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
             .Text("handler.name", handler.Name, 100, required: true)
             .Text("handler.email", handler.Email, 254)
             .Check(handler.Email.Length == 0 || System.Net.Mail.MailAddress.TryCreate(handler.Email, out _), "handler.email", "is not an e-mail address")
+            .Enum("handler.role", handler.Role, required: false)
             .ThrowIfInvalid();
+        if (handler.Role == HandlerRole.Unspecified)
+            handler.Role = HandlerRole.Handler;
 
         await using var connection = await db.OpenConnectionAsync(ct);
         try
         {
             var created = await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO handlers (handler_id, unit_id, name, email, created_at) VALUES (@HandlerId, @UnitId, @Name, @Email, @Now)
+                INSERT INTO handlers (handler_id, unit_id, name, email, role, created_at) VALUES (@HandlerId, @UnitId, @Name, @Email, @Role, @Now)
                 ON CONFLICT (handler_id) DO NOTHING
-                """, new { handler.HandlerId, handler.UnitId, handler.Name, handler.Email, Now = clock.GetUtcNow().UtcDateTime },
+                """, new { handler.HandlerId, handler.UnitId, handler.Name, handler.Email, Role = handler.Role.ToString(), Now = clock.GetUtcNow().UtcDateTime },
                 cancellationToken: ct));
             if (created == 0)
                 throw new DomainException(ErrorKind.AlreadyExists, "HANDLER_EXISTS", $"Handler {handler.HandlerId} already exists.");
@@ -104,12 +107,15 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
     {
         new RequestValidator().Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id").ThrowIfInvalid();
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
-        var rows = await connection.QueryAsync<(string HandlerId, string UnitId, string Name, string Email)>(new CommandDefinition(
-            "SELECT handler_id, unit_id, name, email FROM handlers WHERE unit_id = @UnitId AND active ORDER BY handler_id",
+        var rows = await connection.QueryAsync<(string HandlerId, string UnitId, string Name, string Email, string Role)>(new CommandDefinition(
+            "SELECT handler_id, unit_id, name, email, role FROM handlers WHERE unit_id = @UnitId AND active ORDER BY handler_id",
             new { request.UnitId }, cancellationToken: context.CancellationToken));
         return new ListHandlersResponse
         {
-            Handlers = { rows.Select(h => new Handler { HandlerId = h.HandlerId, UnitId = h.UnitId, Name = h.Name, Email = h.Email }) },
+            Handlers =
+            {
+                rows.Select(h => new Handler { HandlerId = h.HandlerId, UnitId = h.UnitId, Name = h.Name, Email = h.Email, Role = System.Enum.Parse<HandlerRole>(h.Role) }),
+            },
         };
     }
 

@@ -47,6 +47,15 @@ public static class Sample
         return new Org(p, c, k, s, h, kh);
     }
 
+    /// <summary>The case as stored, without the time left on its clocks (which moves between two reads).</summary>
+    public static Complaint Stored(Complaint c)
+    {
+        var copy = c.Clone();
+        foreach (var d in copy.Deadlines)
+            d.Remaining = null;
+        return copy;
+    }
+
     /// <summary>The google.rpc details of a failed call.</summary>
     public static Google.Rpc.Status Details(RpcException e) =>
         e.GetRpcStatus() ?? throw new InvalidOperationException($"No google.rpc.Status on {e.StatusCode}: {e.Status.Detail}");

@@ -1,0 +1,94 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using ComplaintGrpc.Domain.TimeLimits;
+using ComplaintGrpc.Server.Complaints;
+using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Storage;
+using Dapper;
+using Grpc.Core;
+using Npgsql;
+
+namespace ComplaintGrpc.Server.TimeLimits;
+
+/// <summary>complaints.v1.SlaService: deadline previews for intake desks, and the working-day calendar.</summary>
+public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, DeadlinePolicy policy, TimeProvider clock)
+    : SlaService.SlaServiceBase
+{
+    public override async Task<PreviewDeadlinesResponse> PreviewDeadlines(PreviewDeadlinesRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        new RequestValidator()
+            .Enum("channel", request.Channel)
+            .Enum("request_kind", request.RequestKind)
+            .Enum("level", request.Level)
+            .Enum("customer_class", request.CustomerClass)
+            .Check(request.ReceivedTime is not null, "received_time", "is required")
+            .Check(request.ReceivedTime is null || Domain.Intake.ComplaintIntake.IsValidTimestamp(request.ReceivedTime), "received_time", "is not a valid timestamp")
+            .Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id", required: false)
+            .ThrowIfInvalid();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        if (request.UnitId.Length > 0)
+        {
+            var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM units WHERE unit_id = @UnitId)", new { request.UnitId }, cancellationToken: ct));
+            if (!exists)
+                throw DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {request.UnitId}.");
+            zone = await CaseClocks.ZoneOfAsync(connection, null, request.UnitId, ct);
+        }
+
+        var calendar = await calendars.CurrentAsync(ct);
+        var schedule = DeadlineSchedule.Preview(request.ReceivedTime!.ToDateTimeOffset(),
+            new CaseAttributes(request.Channel, request.RequestKind, request.Level, request.CustomerClass), policy, calendar, zone);
+        var response = new PreviewDeadlinesResponse();
+        foreach (var d in schedule)
+        {
+            calendars.ReportUncovered(d.Deadline, $"a {d.Clock} preview");
+            response.Deadlines.Add(CaseClocks.ToContract(CaseClock.Start(d.Clock, 1, request.ReceivedTime.ToDateTimeOffset(), d.Deadline.Limit, calendar, zone)));
+        }
+        return response;
+    }
+
+    public override async Task<CalendarYearSummary> LoadCalendarYear(LoadCalendarYearRequest request, ServerCallContext context)
+    {
+        CalendarYear year;
+        try
+        {
+            year = CalendarYear.Parse(request.DocumentJson);
+        }
+        catch (FormatException e)
+        {
+            throw DomainException.Invalid("document_json", e.Message);
+        }
+
+        await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO calendar_years (year, document, loaded_at, loaded_by) VALUES (@Year, @document, @now, @actor)
+            ON CONFLICT (year) DO UPDATE SET document = excluded.document, loaded_at = excluded.loaded_at, loaded_by = excluded.loaded_by
+            """, new { year.Year, document = year.ToJson(), now = clock.GetUtcNow().UtcDateTime, actor = Caller.ActorOf(context) },
+            cancellationToken: context.CancellationToken));
+        calendars.Invalidate();
+        return Summary(year, "loaded");
+    }
+
+    public override async Task<ListCalendarYearsResponse> ListCalendarYears(ListCalendarYearsRequest request, ServerCallContext context)
+    {
+        await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
+        var loaded = (await connection.QueryAsync<int>(new CommandDefinition("SELECT year FROM calendar_years", cancellationToken: context.CancellationToken))).ToHashSet();
+        var calendar = await calendars.CurrentAsync(context.CancellationToken);
+        return new ListCalendarYearsResponse
+        {
+            Years = { calendar.Years.OrderBy(y => y.Year).Select(y => Summary(y, loaded.Contains(y.Year) ? "loaded" : "shipped")) },
+        };
+    }
+
+    private static CalendarYearSummary Summary(CalendarYear year, string origin) => new()
+    {
+        Year = year.Year,
+        Source = year.Source,
+        HolidayCount = year.Holidays.Count,
+        MakeUpWorkingDayCount = year.MakeUpWorkingDays.Count,
+        Origin = origin,
+    };
+}
