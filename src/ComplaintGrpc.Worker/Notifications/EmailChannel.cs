@@ -106,7 +106,7 @@ public sealed class EmailChannel(IOptions<EmailOptions> options) : INotification
     public string Name => ChannelName;
 
     public bool CanReach(NotificationMessage message) =>
-        !string.IsNullOrWhiteSpace(message.HandlerEmail) && MailboxAddress.TryParse(message.HandlerEmail, out _);
+        MailboxAddress.TryParse(message.HandlerEmail, out var address) && address.Domain.Length > 0;
 
     public async Task SendAsync(NotificationMessage message, CancellationToken cancellationToken)
     {
