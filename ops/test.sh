@@ -66,6 +66,19 @@ print(n("passed"), n("failed") + n("error") + n("timeout") + n("aborted"), skipp
 PY
 }
 
+# Debian packages the tests start as real services (python3-aiosmtpd: the SMTP server of the e-mail tests).
+# apt-get update runs only when one is missing; failure is reported, and the tests that need it fail loudly.
+ensure_packages() {
+  local package
+  local -a missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "test.sh: installing ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
 run_dotnet_test_project() {
   local project=$1 name rc=0 passed failed skipped
   name=$(basename "$project" .csproj)
@@ -102,6 +115,9 @@ main() {
     add_counts 0 1
     finish
   fi
+
+  step "Debian packages for the tests"
+  ensure_packages python3-aiosmtpd || echo "test.sh: could not install python3-aiosmtpd; the e-mail tests will fail" >&2
 
   step "dotnet build ComplaintGrpc.sln -c Release"
   if ! dotnet build ComplaintGrpc.sln -c Release; then
