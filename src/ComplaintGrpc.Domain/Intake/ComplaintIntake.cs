@@ -95,6 +95,6 @@ public static partial class ComplaintIntake
         phone.Length <= 7 ? new string('*', phone.Length) : string.Concat(phone.AsSpan(0, 3), new string('*', phone.Length - 7), phone.AsSpan(phone.Length - 4));
 
     // Mobile: 1[3-9] + 9 digits. Landline: 0 + 2-3 digit area code + 7-8 digit number.
-    [GeneratedRegex(@"^(1[3-9]\d{9}|0\d{2,3}\d{7,8})$")]
+    [GeneratedRegex(@"^(1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8})$")]
     private static partial Regex PhonePattern();
 }
