@@ -14,10 +14,11 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A notification handed to Hangfire but still undelivered after this long is handed over again
-    /// (its job was deleted from the dashboard, or the hand-over's commit was lost).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>A delivery handed to Hangfire but still undelivered after this long is handed over again (its job was
+    /// deleted from the dashboard, failed for good, or the hand-over's commit was lost). Longer than Hangfire's own
+    /// retries of a failing job take, so that retries of one delivery do not pile up while an endpoint is down.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromDays(1);
 
     [Range(1, 10_000)]
     public int OutboxBatchSize { get; set; } = 200;

@@ -105,8 +105,8 @@ public sealed class EmailChannel(IOptions<EmailOptions> options) : INotification
 
     public string Name => ChannelName;
 
-    public bool CanReach(NotificationMessage message) =>
-        MailboxAddress.TryParse(message.HandlerEmail, out var address) && address.Domain.Length > 0;
+    public bool CanReach(string handlerEmail) =>
+        MailboxAddress.TryParse(handlerEmail, out var address) && address.Domain.Length > 0;
 
     public async Task SendAsync(NotificationMessage message, CancellationToken cancellationToken)
     {

@@ -14,8 +14,9 @@ public interface INotificationChannel
     /// <summary>The name used in configuration and in <c>notification_deliveries.channel</c>.</summary>
     string Name { get; }
 
-    /// <summary>False when this recipient cannot be reached this way (no e-mail address, say): no delivery is made.</summary>
-    bool CanReach(NotificationMessage message);
+    /// <summary>False when a recipient with these contact details cannot be reached this way (no e-mail address, say):
+    /// the outbox then makes no delivery over this channel for them.</summary>
+    bool CanReach(string handlerEmail);
 
     /// <summary>Sends the message. Throws on failure so that Hangfire retries the delivery with back-off.</summary>
     Task SendAsync(NotificationMessage message, CancellationToken cancellationToken);
@@ -31,7 +32,7 @@ public sealed class InboxChannel : INotificationChannel
 
     public string Name => ChannelName;
 
-    public bool CanReach(NotificationMessage message) => true;
+    public bool CanReach(string handlerEmail) => true;
 
     public Task SendAsync(NotificationMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
 }

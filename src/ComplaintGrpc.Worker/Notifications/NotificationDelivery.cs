@@ -8,7 +8,9 @@ namespace ComplaintGrpc.Worker.Notifications;
 /// Delivers one notification over one channel (a Hangfire job; failures are retried with Hangfire's back-off and
 /// show in the dashboard). Safe to run twice: a delivery already marked delivered is not sent again. For an
 /// external channel a crash between sending and marking can repeat a send; receivers deduplicate on the
-/// notification id, which every channel carries.
+/// notification id, which every channel carries. The delivery row is locked for the run: a job that starts before
+/// the sweep that enqueued it has committed waits for that commit instead of missing the row, and two runs of one
+/// delivery never send at the same time.
 /// </summary>
 public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock, IEnumerable<INotificationChannel> channels,
     ILogger<NotificationDelivery> logger)
@@ -18,6 +20,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         var sender = channels.SingleOrDefault(c => c.Name == channel)
             ?? throw new InvalidOperationException($"No notification channel named {channel} is configured in this worker.");
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var message = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition("""
             SELECT n.id AS notification_id, n.handler_id, h.name AS handler_name, h.email AS handler_email, n.kind,
                    n.complaint_id, c.case_number, c.customer_phone, n.text, n.created_at
@@ -26,7 +29,8 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
             JOIN handlers h ON h.handler_id = n.handler_id
             JOIN complaints c ON c.id = n.complaint_id
             WHERE d.notification_id = @notificationId AND d.channel = @channel AND d.delivered_at IS NULL
-            """, new { notificationId, channel }, cancellationToken: cancellationToken));
+            FOR UPDATE OF d
+            """, new { notificationId, channel }, tx, cancellationToken: cancellationToken));
         if (message is null)
         {
             WorkerLog.NotificationAlreadyDelivered(logger, notificationId, channel);
@@ -42,20 +46,21 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
             await connection.ExecuteAsync(new CommandDefinition("""
                 UPDATE notification_deliveries SET attempts = attempts + 1, last_error = @error
                 WHERE notification_id = @notificationId AND channel = @channel
-                """, new { notificationId, channel, error = ex.Message }, cancellationToken: cancellationToken));
+                """, new { notificationId, channel, error = ex.Message }, tx, cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
             throw;
         }
 
         var marked = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE notification_deliveries SET delivered_at = @now, attempts = attempts + 1, last_error = NULL
             WHERE notification_id = @notificationId AND channel = @channel AND delivered_at IS NULL
-            """, new { notificationId, channel, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+            """, new { notificationId, channel, now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: cancellationToken));
+        // Wakes WatchNotifications streams in the server; PostgreSQL sends it at commit.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('notification_delivered', @handlerId)",
+            new { handlerId = message.HandlerId }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
         if (marked == 1)
-        {
             WorkerLog.NotificationDelivered(logger, notificationId, channel, message.HandlerId);
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('notification_delivered', @handlerId)",
-                new { handlerId = message.HandlerId }, cancellationToken: cancellationToken));
-        }
     }
 
     private sealed class MessageRow

@@ -7,9 +7,11 @@ using Quartz;
 namespace ComplaintGrpc.Worker.Notifications;
 
 /// <summary>
-/// Moves the outbox along, a batch per firing, in one transaction:
-/// 1. notifications whose hold has passed get one delivery row per channel configured for their recipient;
-/// 2. undelivered deliveries are handed to Hangfire, one job each.
+/// Moves the outbox along, a batch per firing:
+/// 1. notifications whose hold has passed get one delivery row per channel configured for their recipient
+///    (committed first, so a delivery job can never start before its row exists);
+/// 2. undelivered deliveries are claimed and handed to Hangfire, one job each; the job locks its row, so it waits
+///    for this claim to commit.
 /// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent sweeps on several workers never take the same
 /// row. Guarantee: at least once. If the commit is lost after the enqueue, the delivery is handed over again after
 /// <see cref="WorkerOptions.RedeliverAfter"/>; a delivery already made is not repeated.
@@ -22,7 +24,7 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var known = channels.Select(c => c.Name).ToHashSet();
+        var byName = channels.ToDictionary(c => c.Name);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -36,8 +38,7 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         foreach (var (id, handlerId, email) in due)
         {
             var names = notifications.Value.ChannelsFor(handlerId)
-                .Where(known.Contains)
-                .Where(name => name != "Email" || email.Length > 0)
+                .Where(name => byName.TryGetValue(name, out var channel) && channel.CanReach(email))
                 .ToArray();
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at)
@@ -47,6 +48,9 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
                 """, new { id, names, handlerId, now }, tx, cancellationToken: cancellationToken));
         }
 
+        await tx.CommitAsync(cancellationToken);
+
+        await using var claim = await connection.BeginTransactionAsync(cancellationToken);
         var handOver = (await connection.QueryAsync<(Guid NotificationId, string Channel)>(new CommandDefinition("""
             WITH pending AS (
                 SELECT notification_id, channel FROM notification_deliveries
@@ -59,11 +63,10 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
             RETURNING d.notification_id, d.channel
             """,
             new { now, redeliverBefore = now - worker.Value.RedeliverAfter, batch = worker.Value.OutboxBatchSize },
-            tx, cancellationToken: cancellationToken))).ToList();
+            claim, cancellationToken: cancellationToken))).ToList();
         foreach (var (notificationId, channel) in handOver)
             jobs.Enqueue<NotificationDelivery>(d => d.DeliverAsync(notificationId, channel, CancellationToken.None));
-
-        await tx.CommitAsync(cancellationToken);
+        await claim.CommitAsync(cancellationToken);
         if (handOver.Count > 0)
             WorkerLog.OutboxHandedOver(logger, handOver.Count);
     }

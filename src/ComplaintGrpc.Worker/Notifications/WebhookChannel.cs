@@ -110,7 +110,7 @@ public sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<Webh
 
     public string Name => ChannelName;
 
-    public bool CanReach(NotificationMessage message) => true;
+    public bool CanReach(string handlerEmail) => true;
 
     public async Task SendAsync(NotificationMessage message, CancellationToken cancellationToken)
     {
