@@ -36,8 +36,7 @@ public static partial class ComplaintIntake
         else
         {
             var c = request.Customer;
-            v.Text("customer.account_number", c.AccountNumber, 32)
-                .Check(c.AccountNumber.All(char.IsAsciiLetterOrDigit), "customer.account_number", "must be letters and digits only")
+            v.Identifier("customer.account_number", c.AccountNumber, AccountNumberPattern(), "1-32 letters and digits", required: false)
                 .Text("customer.name", c.Name, 100)
                 .Text("customer.address", c.Address, 300)
                 .Enum("customer.customer_class", c.CustomerClass);
@@ -79,10 +78,12 @@ public static partial class ComplaintIntake
     public static string? NormalizePhone(string phone)
     {
         var digits = phone.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-        if (digits.StartsWith("+86", StringComparison.Ordinal))
-            digits = digits[3..];
-        else if (digits.StartsWith("0086", StringComparison.Ordinal))
-            digits = digits[4..];
+        var international = digits.StartsWith("+86", StringComparison.Ordinal) || digits.StartsWith("0086", StringComparison.Ordinal);
+        if (international)
+            digits = digits[(digits[0] == '+' ? 3 : 4)..];
+        // In international form a landline drops its trunk 0 (+86 10 6552 9988); put it back.
+        if (international && (digits.StartsWith("10", StringComparison.Ordinal) || digits is [>= '2' and <= '9', ..]))
+            digits = "0" + digits;
         return PhonePattern().IsMatch(digits) ? digits : null;
     }
 
@@ -97,4 +98,7 @@ public static partial class ComplaintIntake
     // Mobile: 1[3-9] + 9 digits. Landline: 0 + 2-3 digit area code + 7-8 digit number.
     [GeneratedRegex(@"^(1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8})$")]
     private static partial Regex PhonePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9]{1,32}$")]
+    private static partial Regex AccountNumberPattern();
 }

@@ -22,6 +22,9 @@ public sealed record CaseClock(
 
     public bool IsRunning => StoppedAt is null && SuspendedAt is null;
 
+    /// <summary>Until when the clock ran: its suspension, else its stop, else <paramref name="now"/>.</summary>
+    public DateTimeOffset RanUntil(DateTimeOffset now) => SuspendedAt ?? StoppedAt ?? now;
+
     public static CaseClock Start(ClockKind kind, int round, DateTimeOffset at, TimeLimit limit, WorkingDayCalendar calendar, TimeZoneInfo zone) =>
         new(kind, round, at, DeadlineCalculator.Due(at, limit, calendar, zone), null, [], null);
 
@@ -29,14 +32,16 @@ public sealed record CaseClock(
 
     public CaseClock Resume(DateTimeOffset at, WorkingDayCalendar calendar, TimeZoneInfo zone)
     {
+        // A stopped clock stays as it stopped, suspension instant included.
         if (SuspendedAt is not { } from || StoppedAt is not null)
             return this;
         var resumed = State(calendar, zone).Resume(at, calendar, zone);
         return this with { SuspendedAt = null, Pauses = [.. Pauses, new ClockPause(from, at)], Deadline = resumed.Deadline };
     }
 
-    /// <summary>The clock's goal was met (or the case closed) at <paramref name="at"/>; a stopped clock never breaches later.</summary>
-    public CaseClock Stop(DateTimeOffset at) => StoppedAt is null ? this with { StoppedAt = at, SuspendedAt = null } : this;
+    /// <summary>The clock's goal was met (or the case closed) at <paramref name="at"/>; a stopped clock never breaches later.
+    /// A clock stopped while suspended keeps its suspension instant: it ran only until then.</summary>
+    public CaseClock Stop(DateTimeOffset at) => StoppedAt is null ? this with { StoppedAt = at } : this;
 
     /// <summary>The same clock under another limit (the case was re-graded), replayed through its pauses.</summary>
     public CaseClock WithLimit(TimeLimit limit, WorkingDayCalendar calendar, TimeZoneInfo zone)
@@ -48,10 +53,10 @@ public sealed record CaseClock(
     }
 
     /// <summary>Breached when the due instant passed while the clock was still running.</summary>
-    public bool IsBreachedAt(DateTimeOffset now) => (StoppedAt ?? SuspendedAt ?? now) >= Deadline.DueAt;
+    public bool IsBreachedAt(DateTimeOffset now) => RanUntil(now) >= Deadline.DueAt;
 
     /// <summary>Time left at <paramref name="now"/> (frozen while suspended; negative once overdue; as it was when stopped).</summary>
-    public TimeSpan RemainingAt(DateTimeOffset now) => Deadline.DueAt - (StoppedAt ?? SuspendedAt ?? now);
+    public TimeSpan RemainingAt(DateTimeOffset now) => Deadline.DueAt - RanUntil(now);
 
     private ClockState State(WorkingDayCalendar calendar, TimeZoneInfo zone)
     {

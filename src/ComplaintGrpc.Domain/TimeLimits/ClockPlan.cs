@@ -66,8 +66,9 @@ public static class ClockPlan
         return [.. byKind.Values.OrderBy(c => c.Kind)];
     }
 
-    /// <summary>The clocks under new limits (the case was re-graded): every clock is replayed, stopped ones included,
-    /// so the record shows what the deadline would have been.</summary>
+    /// <summary>The clocks under new limits (the case was re-graded): running and suspended clocks are replayed from
+    /// their start with the new limit; stopped ones keep the limit they were met or missed under, so a re-grade never
+    /// turns work already done on time into a breach after the fact.</summary>
     public static IReadOnlyList<CaseClock> Regrade(IReadOnlyList<CaseClock> clocks, ClockLimits limits, WorkingDayCalendar calendar, TimeZoneInfo zone) =>
-        [.. clocks.Select(c => c.WithLimit(limits[c.Kind], calendar, zone))];
+        [.. clocks.Select(c => c.StoppedAt is null ? c.WithLimit(limits[c.Kind], calendar, zone) : c)];
 }

@@ -75,7 +75,7 @@ public static class Milestones
     public static (IReadOnlyList<Milestone> Due, DateTimeOffset? Next) At(CaseClock clock, DateTimeOffset now, MilestoneOptions options)
     {
         var all = Of(clock, options);
-        var ranUntil = clock.StoppedAt ?? clock.SuspendedAt ?? now;
+        var ranUntil = clock.RanUntil(now);
         var due = all.Where(m => m.At <= ranUntil && m.At <= now).ToList();
         var next = clock.IsRunning ? all.FirstOrDefault(m => m.At > now)?.At : null;
         return (due, next);

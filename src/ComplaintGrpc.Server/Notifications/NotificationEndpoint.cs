@@ -20,7 +20,8 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationServ
 
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition("""
-            SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at
+            SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at,
+                   n.clock, n.milestone, n.milestone_at, n.late
             FROM notification_deliveries d
             JOIN notifications n ON n.id = d.notification_id
             JOIN complaints c ON c.id = n.complaint_id
@@ -40,6 +41,10 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationServ
             Text = n.Text,
             CreatedTime = Timestamp.FromDateTime(DateTime.SpecifyKind(n.CreatedAt, DateTimeKind.Utc)),
             DeliveredTime = Timestamp.FromDateTime(DateTime.SpecifyKind(n.DeliveredAt, DateTimeKind.Utc)),
+            Clock = n.Clock,
+            Milestone = n.Milestone,
+            MilestoneTime = n.MilestoneAt is { } m ? Timestamp.FromDateTime(DateTime.SpecifyKind(m, DateTimeKind.Utc)) : null,
+            Late = n.Late,
         }));
         if (rows.Count > pageSize)
             response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id, fingerprint);
@@ -56,5 +61,9 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationServ
         public string Text { get; init; } = "";
         public DateTime CreatedAt { get; init; }
         public DateTime DeliveredAt { get; init; }
+        public string Clock { get; init; } = "";
+        public string Milestone { get; init; } = "";
+        public DateTime? MilestoneAt { get; init; }
+        public bool Late { get; init; }
     }
 }

@@ -29,6 +29,7 @@ CREATE TABLE case_clocks (
     escalation_level  integer NOT NULL DEFAULT 0,
     -- When the worker must look at this clock next; NULL when stopped, suspended or past its last milestone.
     next_action_at    timestamptz,
+    enforced_at       timestamptz,                -- when the worker last acted on this clock
     PRIMARY KEY (complaint_id, clock)
 );
 CREATE INDEX case_clocks_next_action ON case_clocks (next_action_at) WHERE next_action_at IS NOT NULL;

@@ -108,9 +108,9 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
         }
 
         await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE case_clocks SET next_action_at = @next, breached_at = @breachedAt, escalation_level = @escalationLevel
+            UPDATE case_clocks SET next_action_at = @next, breached_at = @breachedAt, escalation_level = @escalationLevel, enforced_at = @now
             WHERE complaint_id = @complaintId AND clock = @clockName
-            """, new { next = next?.UtcDateTime, breachedAt, escalationLevel, complaintId, clockName }, tx, cancellationToken: ct));
+            """, new { next = next?.UtcDateTime, breachedAt, escalationLevel, now = now.UtcDateTime, complaintId, clockName }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
     }
 

@@ -259,11 +259,12 @@ public class ClockPlanTests
         Assert.Equal(1, reply.Round);
         Assert.True(reply.IsRunning);
 
-        // The stopped dispatch clock is replayed too (30 min: it would have been late) but stays stopped.
+        // The dispatch clock had stopped on time under the old grade: it keeps that deadline, so the re-grade does not
+        // turn it into a breach after the fact (under Major's 30 minutes it would have been late).
         var dispatch = Clock(clocks, ClockKind.Dispatch);
         Assert.Equal(At("2026-03-02T10:00+08:00"), dispatch.StoppedAt);
-        Assert.Equal(At("2026-03-02T09:30+08:00"), dispatch.Deadline.DueAt);
-        Assert.True(dispatch.IsBreachedAt(At("2026-03-02T13:00+08:00")));
+        Assert.Equal(TimeLimit.ClockHours(2), dispatch.Limit);
+        Assert.False(dispatch.IsBreachedAt(At("2026-03-02T13:00+08:00")));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 
+using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
+
 namespace ComplaintGrpc.Domain.Tests.TimeLimits;
 
 public class DeadlinePolicyTests

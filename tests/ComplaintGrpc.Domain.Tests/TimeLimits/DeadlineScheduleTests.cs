@@ -2,6 +2,8 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 using static ComplaintGrpc.Domain.Tests.TimeLimits.TestTimes;
 
+using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
+
 namespace ComplaintGrpc.Domain.Tests.TimeLimits;
 
 public class DeadlineScheduleTests

@@ -40,6 +40,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__Complaints"] = connectionString;
         start.Environment["Worker__OutboxSweepInterval"] = "00:00:00.200";
+        start.Environment["Worker__DeadlineSweepInterval"] = "00:00:00.200";
         start.Environment["Storage__QueuePollInterval"] = "00:00:00.100";
         start.Environment["Logging__LogLevel__Default"] = "Information";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
