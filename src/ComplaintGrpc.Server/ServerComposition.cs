@@ -57,6 +57,8 @@ public static class ServerComposition
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddScoped<CaseTransitions>();
         builder.Services.AddSingleton<CaseClocks>();
+        builder.Services.AddSingleton<NotificationFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationFeed>());
         return builder;
     }
 

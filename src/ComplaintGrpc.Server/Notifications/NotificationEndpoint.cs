@@ -9,7 +9,7 @@ using Npgsql;
 namespace ComplaintGrpc.Server.Notifications;
 
 /// <summary>complaints.v1.NotificationService: a handler's inbox. Only notifications the worker has delivered show.</summary>
-public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationService.NotificationServiceBase
+public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed feed) : NotificationService.NotificationServiceBase
 {
     public override async Task<ListNotificationsResponse> ListNotifications(ListNotificationsRequest request, ServerCallContext context)
     {
@@ -19,37 +19,72 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationServ
         var after = PageToken.Decode(request.PageToken, fingerprint);
 
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
-        var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition("""
-            SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at,
-                   n.clock, n.milestone, n.milestone_at, n.late
-            FROM notification_deliveries d
-            JOIN notifications n ON n.id = d.notification_id
-            JOIN complaints c ON c.id = n.complaint_id
-            WHERE d.handler_id = @HandlerId AND d.channel = 'Inbox' AND d.delivered_at IS NOT NULL
-              AND (@after::uuid IS NULL OR d.notification_id < @after)
+        var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition($"""
+            {Select} d.handler_id = @HandlerId AND (@after::uuid IS NULL OR d.notification_id < @after)
             ORDER BY d.notification_id DESC LIMIT @limit
             """, new { request.HandlerId, after, limit = pageSize + 1 }, cancellationToken: context.CancellationToken))).ToList();
 
         var response = new ListNotificationsResponse();
-        response.Notifications.AddRange(rows.Take(pageSize).Select(n => new Notification
-        {
-            NotificationId = n.Id.ToString(),
-            HandlerId = n.HandlerId,
-            Kind = n.Kind,
-            ComplaintId = n.ComplaintId.ToString(),
-            CaseNumber = n.CaseNumber,
-            Text = n.Text,
-            CreatedTime = Timestamp.FromDateTime(DateTime.SpecifyKind(n.CreatedAt, DateTimeKind.Utc)),
-            DeliveredTime = Timestamp.FromDateTime(DateTime.SpecifyKind(n.DeliveredAt, DateTimeKind.Utc)),
-            Clock = n.Clock,
-            Milestone = n.Milestone,
-            MilestoneTime = n.MilestoneAt is { } m ? Timestamp.FromDateTime(DateTime.SpecifyKind(m, DateTimeKind.Utc)) : null,
-            Late = n.Late,
-        }));
+        response.Notifications.AddRange(rows.Take(pageSize).Select(n => n.ToContract()));
         if (rows.Count > pageSize)
             response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id, fingerprint);
         return response;
     }
+
+    /// <summary>
+    /// Streams delivered inbox notifications of a handler or of every handler of a unit, oldest first, from after the
+    /// given id (or from now). Each read takes the next batch after the last id sent, so a reconnecting desk app that
+    /// passes its last id misses nothing and sees nothing twice.
+    /// </summary>
+    public override async Task WatchNotifications(WatchNotificationsRequest request, IServerStreamWriter<Notification> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var v = new RequestValidator()
+            .Check(request.HandlerId.Length > 0 != request.UnitId.Length > 0, "handler_id", "give exactly one of handler_id or unit_id")
+            .Identifier("handler_id", request.HandlerId, RequestValidator.HandlerIdPattern(), "a handler id", required: false)
+            .Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id", required: false);
+        Guid after = default;
+        if (request.AfterNotificationId.Length > 0 && !Guid.TryParse(request.AfterNotificationId, out after))
+            v.Add("after_notification_id", "must be a notification id");
+        v.ThrowIfInvalid();
+
+        var filter = request.HandlerId.Length > 0 ? "d.handler_id = @HandlerId" : "d.handler_id IN (SELECT handler_id FROM handlers WHERE unit_id = @UnitId)";
+        if (request.AfterNotificationId.Length == 0)
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            // The newest delivered so far: only what arrives after the call started is streamed.
+            after = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+                $"{Select} {filter} ORDER BY d.notification_id DESC LIMIT 1",
+                new { request.HandlerId, request.UnitId }, cancellationToken: ct)) ?? Guid.Empty;
+        }
+
+        while (!ct.IsCancellationRequested)
+        {
+            List<NotificationRow> batch;
+            await using (var connection = await db.OpenConnectionAsync(ct))
+                batch = (await connection.QueryAsync<NotificationRow>(new CommandDefinition($"""
+                    {Select} {filter} AND d.notification_id > @after
+                    ORDER BY d.notification_id LIMIT 100
+                    """, new { request.HandlerId, request.UnitId, after }, cancellationToken: ct))).ToList();
+            foreach (var row in batch)
+            {
+                await responseStream.WriteAsync(row.ToContract(), ct);
+                after = row.Id;
+            }
+            if (batch.Count < 100)
+                await feed.WaitAsync(ct);
+        }
+    }
+
+    // Delivered inbox notifications only; callers add their WHERE conditions with AND.
+    private const string Select = """
+        SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at,
+               n.clock, n.milestone, n.milestone_at, n.late
+        FROM notification_deliveries d
+        JOIN notifications n ON n.id = d.notification_id
+        JOIN complaints c ON c.id = n.complaint_id
+        WHERE d.channel = 'Inbox' AND d.delivered_at IS NOT NULL AND
+        """;
 
     private sealed class NotificationRow
     {
@@ -65,5 +100,23 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db) : NotificationServ
         public string Milestone { get; init; } = "";
         public DateTime? MilestoneAt { get; init; }
         public bool Late { get; init; }
+
+        public Notification ToContract() => new()
+        {
+            NotificationId = Id.ToString(),
+            HandlerId = HandlerId,
+            Kind = Kind,
+            ComplaintId = ComplaintId.ToString(),
+            CaseNumber = CaseNumber,
+            Text = Text,
+            CreatedTime = Stamp(CreatedAt),
+            DeliveredTime = Stamp(DeliveredAt),
+            Clock = Clock,
+            Milestone = Milestone,
+            MilestoneTime = MilestoneAt is { } m ? Stamp(m) : null,
+            Late = Late,
+        };
+
+        private static Timestamp Stamp(DateTime value) => Timestamp.FromDateTime(DateTime.SpecifyKind(value, DateTimeKind.Utc));
     }
 }
