@@ -79,6 +79,14 @@ ensure_packages() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 }
 
+# ops/client's npm packages (the Node.js client that NodeClientTests runs): `npm ci` when node_modules is
+# missing or package-lock.json changed since the last install (a copy of the lock in node_modules is the stamp).
+ensure_node_client() {
+  local lock=ops/client/package-lock.json stamp=ops/client/node_modules/.test-sh-package-lock.json
+  cmp -s "$lock" "$stamp" && return 0
+  npm ci --prefix ops/client --no-audit --no-fund && cp "$lock" "$stamp"
+}
+
 run_dotnet_test_project() {
   local project=$1 name rc=0 passed failed skipped
   name=$(basename "$project" .csproj)
@@ -118,6 +126,12 @@ main() {
 
   step "Debian packages for the tests"
   ensure_packages python3-aiosmtpd || echo "test.sh: could not install python3-aiosmtpd; the e-mail tests will fail" >&2
+
+  step "npm ci --prefix ops/client"
+  if ! ensure_node_client; then
+    echo "test.sh: npm ci --prefix ops/client failed; counting 1 failed (the Node.js client tests will fail too)" >&2
+    add_counts 0 1
+  fi
 
   step "dotnet build ComplaintGrpc.sln -c Release"
   if ! dotnet build ComplaintGrpc.sln -c Release; then
