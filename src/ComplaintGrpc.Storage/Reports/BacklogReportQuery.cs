@@ -1,0 +1,325 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain.TimeLimits;
+using Dapper;
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+using ClockKind = ComplaintGrpc.Contracts.V1.ClockKind;
+using Enum = System.Enum;
+
+namespace ComplaintGrpc.Storage.Reports;
+
+/// <summary>
+/// Computes the figures of a backlog report with set-based SQL (ops/README.md, "Backlog report", defines each figure).
+/// <para>
+/// The cases the report needs are gathered once into a temporary table: open now (partial index on received_at),
+/// changed since the day began (index on updated_at) or received in the rate window (index on received_at). Only
+/// those changed after the cut-off have their status, unit and handler at the cut-off replayed from their history
+/// (the last lifecycle event before it, through the history's primary key); the rest are read as stored. Every count
+/// is then one grouped query per figure family, rolled up the unit tree by the materialised path. C# only shapes
+/// the aggregated rows into the contract message: it never loops over cases.
+/// </para>
+/// Run it inside a REPEATABLE READ transaction so that every figure sees the same snapshot.
+/// </summary>
+public static class BacklogReportQuery
+{
+    /// <summary>How far back working days are indexed for ageing; older cases fall in the top bucket anyway.</summary>
+    private const int AgeingHorizonDays = 3660;
+
+    public static async Task<(BacklogReport Report, bool CalendarCovered)> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        ReportWindow window, WorkingDayCalendar calendar, CancellationToken ct)
+    {
+        var p = new DynamicParameters();
+        p.Add("cutOff", window.CutOff.UtcDateTime);
+        p.Add("dayStart", window.DayStart.UtcDateTime);
+        p.Add("windowStart", window.RateWindowStart.UtcDateTime);
+        p.Add("zone", window.Zone.Id);
+        p.Add("reportDate", window.ReportDate.ToDateTime(TimeOnly.MinValue));
+        p.Add("ageFrom", window.ReportDate.AddDays(-AgeingHorizonDays).ToDateTime(TimeOnly.MinValue));
+        p.Add("trendFrom", window.ReportDate.AddDays(1 - ReportWindow.TrendDays).ToDateTime(TimeOnly.MinValue));
+        // The calendar travels as two arrays, so SQL applies exactly WorkingDayCalendar.IsWorkingDay's rule:
+        // Monday-Friday, minus holidays, plus make-up working days.
+        p.Add("holidays", calendar.Years.SelectMany(y => y.Holidays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
+        p.Add("makeUp", calendar.Years.SelectMany(y => y.MakeUpWorkingDays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
+
+        await connection.ExecuteAsync(new CommandDefinition(GatherCases, p, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(OwnFigures, p, tx, cancellationToken: ct));
+
+        var own = (await connection.QueryAsync<FigureRow>(new CommandDefinition(
+            "SELECT coalesce(unit_id, '') AS unit_id, metric, key, n FROM report_own", p, tx, cancellationToken: ct))).ToList();
+        var subtree = (await connection.QueryAsync<FigureRow>(new CommandDefinition("""
+            SELECT u.unit_id, o.metric, o.key, sum(o.n)::bigint AS n
+            FROM report_own o
+            JOIN units ou ON ou.unit_id = o.unit_id
+            JOIN units u ON starts_with(ou.path, u.path)
+            GROUP BY u.unit_id, o.metric, o.key
+            """, p, tx, cancellationToken: ct))).ToList();
+        var units = (await connection.QueryAsync<UnitRow>(new CommandDefinition(
+            "SELECT unit_id, name, coalesce(parent_unit_id, '') AS parent_unit_id, path, customer_count FROM units ORDER BY path",
+            p, tx, cancellationToken: ct))).ToList();
+        var overdue = await connection.QueryAsync<AlertRow>(new CommandDefinition(
+            Alerts + " AND k.due_at <= @cutOff ORDER BY k.due_at, r.case_number, k.clock", p, tx, cancellationToken: ct));
+        var dueSoon = await connection.QueryAsync<AlertRow>(new CommandDefinition(
+            Alerts + " AND k.due_at > @cutOff AND k.due_at <= @cutOff + interval '24 hours' ORDER BY k.due_at, r.case_number, k.clock",
+            p, tx, cancellationToken: ct));
+        var trend = await connection.QueryAsync<TrendRow>(new CommandDefinition(Trend, p, tx, cancellationToken: ct));
+        var oldestOpen = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT min((received_at AT TIME ZONE @zone)::date)::timestamp FROM report_cases WHERE status <> 'Closed'", p, tx, cancellationToken: ct));
+
+        var report = new BacklogReport
+        {
+            Total = Figures(own.GroupBy(r => (r.Metric, r.Key)).Select(g => new FigureRow { Metric = g.Key.Metric, Key = g.Key.Key, N = g.Sum(r => r.N) })),
+            Undispatched = Figures(own.Where(r => r.UnitId.Length == 0)),
+        };
+        var ownByUnit = own.ToLookup(r => r.UnitId);
+        var subtreeByUnit = subtree.ToLookup(r => r.UnitId);
+        foreach (var u in units)
+        {
+            report.Units.Add(new UnitBacklog
+            {
+                UnitId = u.UnitId,
+                Name = u.Name,
+                ParentUnitId = u.ParentUnitId,
+                Depth = u.Path.Count(ch => ch == '/') - 2,
+                CustomerCount = u.CustomerCount,
+                Own = Figures(ownByUnit[u.UnitId]),
+                Subtree = Figures(subtreeByUnit[u.UnitId]),
+            });
+        }
+        report.Overdue.AddRange(overdue.Select(a => a.ToAlert(window.CutOff)));
+        report.DueSoon.AddRange(dueSoon.Select(a => a.ToAlert(window.CutOff)));
+        report.Trend.AddRange(trend.Select(t => new TrendDay { Date = DateOnly.FromDateTime(t.Day).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Received = (int)t.Received, Closed = (int)t.Closed }));
+        Rank(report);
+
+        var covered = true;
+        if (oldestOpen is { } oldest)
+        {
+            for (var year = oldest.Year; year <= window.ReportDate.Year; year++)
+                covered &= calendar.Covers(year);
+        }
+        return (report, covered);
+    }
+
+    /// <summary>The two top-10 lists, from the per-unit figures already computed (a sort over units, not cases).</summary>
+    private static void Rank(BacklogReport report)
+    {
+        var rank = 0;
+        foreach (var u in report.Units.Where(u => u.Own.OverdueClocks > 0).OrderByDescending(u => u.Own.OverdueClocks)
+                     .ThenBy(u => u.UnitId, StringComparer.Ordinal).Take(10))
+            report.TopOverdue.Add(new UnitRank { Rank = ++rank, UnitId = u.UnitId, UnitName = u.Name, Value = u.Own.OverdueClocks });
+        rank = 0;
+        foreach (var (u, value) in report.Units
+                     .Where(u => u.CustomerCount > 0 && u.Subtree.ReceivedLast30Days > 0)
+                     .Select(u => (u, value: u.Subtree.ReceivedLast30Days * 10_000.0 / u.CustomerCount))
+                     .OrderByDescending(x => x.value).ThenBy(x => x.u.UnitId, StringComparer.Ordinal).Take(10))
+        {
+            report.TopPer10KCustomers.Add(new UnitRank
+            {
+                Rank = ++rank, UnitId = u.UnitId, UnitName = u.Name, Value = value,
+                Complaints = u.Subtree.ReceivedLast30Days, CustomerCount = u.CustomerCount,
+            });
+        }
+    }
+
+    private static BacklogFigures Figures(IEnumerable<FigureRow> rows)
+    {
+        var f = new BacklogFigures { Ageing = new AgeingBuckets(), Flow = new DayFlow() };
+        var n = rows.ToDictionary(r => (r.Metric, r.Key), r => (int)r.N);
+        int Get(string metric, string key = "") => n.GetValueOrDefault((metric, key));
+        f.Open = Get("open");
+        f.ByStatus.AddRange(Enum.GetValues<CaseStatus>().Where(s => Get("status", s.ToString()) > 0).Select(s => new StatusCount { Status = s, Count = Get("status", s.ToString()) }));
+        f.ByCategory.AddRange(Enum.GetValues<Category>().Where(s => Get("category", s.ToString()) > 0).Select(s => new CategoryCount { Category = s, Count = Get("category", s.ToString()) }));
+        f.ByLevel.AddRange(Enum.GetValues<Level>().Where(s => Get("level", s.ToString()) > 0).Select(s => new LevelCount { Level = s, Count = Get("level", s.ToString()) }));
+        f.ByChannel.AddRange(Enum.GetValues<Channel>().Where(s => Get("channel", s.ToString()) > 0).Select(s => new ChannelCount { Channel = s, Count = Get("channel", s.ToString()) }));
+        f.Ageing.Under1 = Get("age", "0");
+        f.Ageing.From1To2 = Get("age", "1-2");
+        f.Ageing.From3To4 = Get("age", "3-4");
+        f.Ageing.From5To9 = Get("age", "5-9");
+        f.Ageing.From10 = Get("age", "10+");
+        f.OverdueClocks = Get("overdue_clocks");
+        f.OverdueCases = Get("overdue_cases");
+        f.DueWithin24H = Get("due_24h");
+        f.ReceivedLast30Days = Get("received_30d");
+        f.Flow.Received = Get("received");
+        f.Flow.Closed = Get("closed");
+        f.Flow.Reopened = Get("reopened");
+        f.Flow.Escalated = Get("escalated");
+        f.Flow.OnTimeReply = Ratio(Get("reply_on_time"), Get("reply_judged"));
+        f.Flow.Breached = Ratio(Get("breached_closed"), Get("closed"));
+        f.Flow.CallbackSatisfied = Ratio(Get("callback_satisfied"), Get("callbacks"));
+        return f;
+    }
+
+    private static Ratio Ratio(int numerator, int denominator) =>
+        new() { Numerator = numerator, Denominator = denominator, Value = denominator == 0 ? 0 : (double)numerator / denominator };
+
+    // The cases the report needs, each with its status, unit and handler as at the cut-off. History events of the
+    // worker (breach, escalation) are left out of the replay: they are back-dated to the due time and carry the status
+    // the case had when the worker noticed, which may be later than the cut-off.
+    private const string GatherCases = """
+        DROP TABLE IF EXISTS report_cases;
+        CREATE TEMP TABLE report_cases ON COMMIT DROP AS
+        WITH ids AS (
+            SELECT id FROM complaints WHERE status <> 'Closed' AND received_at < @cutOff
+            UNION
+            SELECT id FROM complaints WHERE updated_at >= @dayStart AND received_at < @cutOff
+            UNION
+            SELECT id FROM complaints WHERE received_at >= @windowStart AND received_at < @cutOff
+        )
+        SELECT c.id, c.case_number, c.channel, c.category, c.level, c.received_at,
+               CASE WHEN c.updated_at < @cutOff THEN c.status ELSE coalesce(s.to_status, 'Received') END AS status,
+               CASE WHEN c.updated_at < @cutOff THEN c.unit_id ELSE d.unit_id END AS unit_id,
+               CASE WHEN c.updated_at < @cutOff THEN c.handler_id ELSE h.handler_id END AS handler_id
+        FROM ids
+        JOIN complaints c ON c.id = ids.id
+        LEFT JOIN LATERAL (
+            SELECT e.to_status FROM complaint_events e
+            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action NOT IN ('ClockBreached', 'Escalated')
+            ORDER BY e.sequence DESC LIMIT 1) s ON c.updated_at >= @cutOff
+        LEFT JOIN LATERAL (
+            SELECT e.details->>'unit_id' AS unit_id FROM complaint_events e
+            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = 'DispatchedToUnit'
+            ORDER BY e.sequence DESC LIMIT 1) d ON c.updated_at >= @cutOff
+        LEFT JOIN LATERAL (
+            SELECT CASE WHEN e.action = 'HandlerAssigned' THEN e.details->>'handler_id' END AS handler_id FROM complaint_events e
+            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action IN ('DispatchedToUnit', 'HandlerAssigned', 'AssignmentReturned')
+            ORDER BY e.sequence DESC LIMIT 1) h ON c.updated_at >= @cutOff;
+        """;
+
+    // Each figure per unit of the case (NULL: not dispatched), in long form (metric, key, n) so that one roll-up
+    // query serves them all.
+    private const string OwnFigures = """
+        DROP TABLE IF EXISTS report_own;
+        CREATE TEMP TABLE report_own ON COMMIT DROP AS
+        WITH working_days AS (
+            SELECT d::date AS day,
+                   sum(CASE WHEN (extract(isodow FROM d) < 6 AND NOT (d::date = ANY(@holidays::date[]))) OR d::date = ANY(@makeUp::date[])
+                            THEN 1 ELSE 0 END) OVER (ORDER BY d) AS ordinal
+            FROM generate_series(@ageFrom::timestamp, @reportDate::timestamp, interval '1 day') d),
+        open_cases AS (
+            SELECT r.*, (SELECT ordinal FROM working_days WHERE day = @reportDate::date) - w.ordinal AS age
+            FROM report_cases r
+            LEFT JOIN working_days w ON w.day = (r.received_at AT TIME ZONE @zone)::date
+            WHERE r.status <> 'Closed'),
+        running_clocks AS (
+            SELECT o.id, o.unit_id, k.due_at
+            FROM open_cases o
+            JOIN case_clocks k ON k.complaint_id = o.id
+            WHERE o.status <> 'Suspended' AND k.started_at < @cutOff AND (k.stopped_at IS NULL OR k.stopped_at >= @cutOff)),
+        day_events AS (
+            SELECT e.complaint_id, e.action, r.unit_id
+            FROM complaint_events e
+            JOIN report_cases r ON r.id = e.complaint_id
+            WHERE e.action IN ('Closed', 'Reopened', 'CallbackSatisfied', 'CallbackDissatisfied', 'Escalated')
+              AND e.occurred_at >= @dayStart AND e.occurred_at < @cutOff),
+        closed_today AS (
+            SELECT DISTINCT complaint_id AS id, unit_id FROM day_events WHERE action = 'Closed')
+        SELECT unit_id, 'open' AS metric, '' AS key, count(*) AS n FROM open_cases GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'status', status, count(*) FROM open_cases GROUP BY unit_id, status
+        UNION ALL SELECT unit_id, 'category', category, count(*) FROM open_cases GROUP BY unit_id, category
+        UNION ALL SELECT unit_id, 'level', level, count(*) FROM open_cases GROUP BY unit_id, level
+        UNION ALL SELECT unit_id, 'channel', channel, count(*) FROM open_cases GROUP BY unit_id, channel
+        UNION ALL SELECT unit_id, 'age', CASE WHEN age IS NULL OR age >= 10 THEN '10+' WHEN age >= 5 THEN '5-9'
+                                              WHEN age >= 3 THEN '3-4' WHEN age >= 1 THEN '1-2' ELSE '0' END, count(*)
+                  FROM open_cases GROUP BY 1, 3
+        UNION ALL SELECT unit_id, 'overdue_clocks', '', count(*) FROM running_clocks WHERE due_at <= @cutOff GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'overdue_cases', '', count(DISTINCT id) FROM running_clocks WHERE due_at <= @cutOff GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'due_24h', '', count(*) FROM running_clocks
+                  WHERE due_at > @cutOff AND due_at <= @cutOff + interval '24 hours' GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'received', '', count(*) FROM report_cases WHERE received_at >= @dayStart GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'received_30d', '', count(*) FROM report_cases WHERE received_at >= @windowStart GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'closed', '', count(*) FROM closed_today GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'reopened', '', count(*) FROM day_events WHERE action IN ('Reopened', 'CallbackDissatisfied') GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'escalated', '', count(DISTINCT complaint_id) FROM day_events WHERE action = 'Escalated' GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'callback_satisfied', '', count(*) FROM day_events WHERE action = 'CallbackSatisfied' GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'callbacks', '', count(*) FROM day_events WHERE action IN ('CallbackSatisfied', 'CallbackDissatisfied') GROUP BY unit_id
+        UNION ALL SELECT t.unit_id, 'reply_judged', '', count(*) FROM closed_today t
+                  JOIN case_clocks k ON k.complaint_id = t.id AND k.clock = 'Reply' AND k.stopped_at < @cutOff GROUP BY t.unit_id
+        UNION ALL SELECT t.unit_id, 'reply_on_time', '', count(*) FROM closed_today t
+                  JOIN case_clocks k ON k.complaint_id = t.id AND k.clock = 'Reply' AND k.stopped_at < @cutOff AND k.stopped_at < k.due_at
+                  GROUP BY t.unit_id
+        UNION ALL SELECT t.unit_id, 'breached_closed', '', count(*) FROM closed_today t
+                  WHERE EXISTS (SELECT 1 FROM case_clocks k WHERE k.complaint_id = t.id AND k.stopped_at < @cutOff AND k.stopped_at >= k.due_at)
+                  GROUP BY t.unit_id;
+        """;
+
+    // Clocks of cases open (and not suspended) at the cut-off that were running then; the caller adds the due range.
+    private const string Alerts = """
+        SELECT r.id AS complaint_id, r.case_number, k.clock, coalesce(r.unit_id, '') AS unit_id, coalesce(u.name, '') AS unit_name,
+               coalesce(r.handler_id, '') AS handler_id, coalesce(h.name, '') AS handler_name, r.level, r.category, r.status, k.due_at
+        FROM report_cases r
+        JOIN case_clocks k ON k.complaint_id = r.id
+        LEFT JOIN units u ON u.unit_id = r.unit_id
+        LEFT JOIN handlers h ON h.handler_id = r.handler_id
+        WHERE r.status NOT IN ('Closed', 'Suspended') AND k.started_at < @cutOff AND (k.stopped_at IS NULL OR k.stopped_at >= @cutOff)
+        """;
+
+    private const string Trend = """
+        SELECT d AS day,
+               (SELECT count(*) FROM complaints c
+                WHERE c.received_at >= (d AT TIME ZONE @zone) AND c.received_at < ((d + interval '1 day') AT TIME ZONE @zone)) AS received,
+               (SELECT count(DISTINCT e.complaint_id) FROM complaint_events e
+                WHERE e.action = 'Closed' AND e.occurred_at >= (d AT TIME ZONE @zone) AND e.occurred_at < ((d + interval '1 day') AT TIME ZONE @zone)) AS closed
+        FROM generate_series(@trendFrom::timestamp, @reportDate::timestamp, interval '1 day') d
+        ORDER BY d
+        """;
+
+    private sealed class FigureRow
+    {
+        public string UnitId { get; init; } = "";
+        public string Metric { get; init; } = "";
+        public string Key { get; init; } = "";
+        public long N { get; init; }
+    }
+
+    private sealed class UnitRow
+    {
+        public string UnitId { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string ParentUnitId { get; init; } = "";
+        public string Path { get; init; } = "";
+        public long CustomerCount { get; init; }
+    }
+
+    private sealed class TrendRow
+    {
+        public DateTime Day { get; init; }
+        public long Received { get; init; }
+        public long Closed { get; init; }
+    }
+
+    private sealed class AlertRow
+    {
+        public Guid ComplaintId { get; init; }
+        public string CaseNumber { get; init; } = "";
+        public string Clock { get; init; } = "";
+        public string UnitId { get; init; } = "";
+        public string UnitName { get; init; } = "";
+        public string HandlerId { get; init; } = "";
+        public string HandlerName { get; init; } = "";
+        public string Level { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime DueAt { get; init; }
+
+        public ClockAlert ToAlert(DateTimeOffset cutOff)
+        {
+            var due = new DateTimeOffset(DateTime.SpecifyKind(DueAt, DateTimeKind.Utc));
+            return new ClockAlert
+            {
+                ComplaintId = ComplaintId.ToString(),
+                CaseNumber = CaseNumber,
+                Clock = Enum.Parse<ClockKind>(Clock),
+                UnitId = UnitId,
+                UnitName = UnitName,
+                HandlerId = HandlerId,
+                HandlerName = HandlerName,
+                Level = Enum.Parse<Level>(Level),
+                Category = Enum.Parse<Category>(Category),
+                Status = Enum.Parse<CaseStatus>(Status),
+                DueTime = Timestamp.FromDateTimeOffset(due),
+                OverdueBy = due <= cutOff ? Duration.FromTimeSpan(cutOff - due) : null,
+                DueIn = due > cutOff ? Duration.FromTimeSpan(due - cutOff) : null,
+            };
+        }
+    }
+}
