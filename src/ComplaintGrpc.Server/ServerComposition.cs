@@ -36,6 +36,7 @@ public static class ServerComposition
         // Only the storage, for the dashboard: jobs run in the worker process, never here.
         builder.AddHangfireStorage();
         builder.AddTimeLimits();
+        builder.AddBacklogReports();
 
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
         var server = builder.Configuration.GetSection("Server").Get<ServerOptions>() ?? new ServerOptions();
@@ -72,6 +73,7 @@ public static class ServerComposition
         app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost);
         app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost);
         app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost);
+        app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost);
         app.MapGrpcReflectionService().RequireHost(grpcHost);
         app.MapGrpcHealthChecksService().RequireHost(grpcHost);
 

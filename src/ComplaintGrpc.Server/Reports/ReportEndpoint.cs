@@ -1,0 +1,89 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
+using ComplaintGrpc.Storage.Reports;
+using Google.Protobuf;
+using Grpc.Core;
+using Hangfire;
+
+namespace ComplaintGrpc.Server.Reports;
+
+/// <summary>complaints.v1.ReportService: reads stored backlog reports, renders them as files, and lets an administrator
+/// (re)compute a past date, within the call or as a Hangfire job for the worker.</summary>
+public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient jobs, TimeProvider clock) : ReportService.ReportServiceBase
+{
+    private const int ChunkBytes = 64 * 1024;
+
+    public override async Task<BacklogReport> GetBacklogReport(GetBacklogReportRequest request, ServerCallContext context) =>
+        await StoredAsync(request.ReportDate, context.CancellationToken);
+
+    public override async Task<ListReportsResponse> ListReports(ListReportsRequest request, ServerCallContext context)
+    {
+        if (request.PageSize is < 0 or > 366)
+            throw DomainException.Invalid("page_size", "must be between 1 and 366 (0 means 30)");
+        var list = await reports.ListAsync(request.PageSize == 0 ? 30 : request.PageSize, context.CancellationToken);
+        return new ListReportsResponse { Reports = { list } };
+    }
+
+    public override async Task<RunBacklogReportResponse> RunBacklogReport(RunBacklogReportRequest request, ServerCallContext context)
+    {
+        var date = ParseDate(request.ReportDate, required: true)!.Value;
+        var window = reports.WindowOf(date);
+        if (window.CutOff > clock.GetUtcNow())
+        {
+            throw new DomainException(ErrorKind.FailedPrecondition, "REPORT_DATE_NOT_PAST",
+                $"The cut-off of {window.DateText} (24:00 {window.Zone.Id}) has not passed yet.",
+                metadata: new Dictionary<string, string> { ["report_date"] = window.DateText });
+        }
+
+        var runId = Guid.CreateVersion7(clock.GetUtcNow());
+        var actor = context.GetHttpContext().User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : "anonymous";
+        if (request.Wait)
+        {
+            var report = await reports.RunAsync(runId, date, ReportTrigger.Administrator, actor, null, context.CancellationToken);
+            return new RunBacklogReportResponse { RunId = runId.ToString(), Report = report };
+        }
+        await reports.RecordRequestAsync(runId, date, ReportTrigger.Administrator, actor, context.CancellationToken);
+        jobs.Enqueue<BacklogReportJob>(j => j.RunAsync(runId, window.DateText, actor, CancellationToken.None));
+        return new RunBacklogReportResponse { RunId = runId.ToString() };
+    }
+
+    public override async Task DownloadReport(DownloadReportRequest request, IServerStreamWriter<ReportChunk> responseStream, ServerCallContext context)
+    {
+        new RequestValidator()
+            .Enum("format", request.Format)
+            .Check(request.Format != ReportFormat.Csv || request.Table != ReportTable.Unspecified, "table", "is required for CSV")
+            .Check(request.Format != ReportFormat.Html || request.Table == ReportTable.Unspecified, "table", "must be unset for HTML")
+            .Check(System.Enum.IsDefined(request.Table), "table", "is not a known table")
+            .ThrowIfInvalid();
+        var report = await StoredAsync(request.ReportDate, context.CancellationToken);
+        var bytes = ReportFiles.Render(report, request.Format, request.Table);
+        for (var offset = 0; offset < bytes.Length || offset == 0; offset += ChunkBytes)
+        {
+            var chunk = new ReportChunk { Data = ByteString.CopyFrom(bytes, offset, Math.Min(ChunkBytes, bytes.Length - offset)) };
+            if (offset == 0)
+            {
+                chunk.FileName = ReportFiles.FileName(report.Summary.ReportDate, request.Format, request.Table);
+                chunk.ContentType = ReportFiles.ContentType(request.Format);
+            }
+            await responseStream.WriteAsync(chunk, context.CancellationToken);
+            if (bytes.Length == 0)
+                break;
+        }
+    }
+
+    private async Task<BacklogReport> StoredAsync(string reportDate, CancellationToken ct)
+    {
+        var date = ParseDate(reportDate, required: false);
+        return await reports.GetAsync(date, ct) ?? throw DomainException.NotFound("REPORT_NOT_FOUND",
+            date is null ? "No backlog report has been stored yet." : $"No backlog report is stored for {reportDate}.");
+    }
+
+    private static DateOnly? ParseDate(string text, bool required)
+    {
+        if (text.Length == 0 && !required)
+            return null;
+        if (!ReportWindow.TryParseDate(text, out var date))
+            throw DomainException.Invalid("report_date", required ? "is required, as yyyy-MM-dd" : "must be yyyy-MM-dd or empty for the latest");
+        return date;
+    }
+}
