@@ -19,6 +19,13 @@ public enum ErrorKind
     ResourceExhausted,
 }
 
+/// <summary>Well-known keys of <see cref="DomainException.Metadata"/>.</summary>
+public static class ErrorMetadata
+{
+    /// <summary>How long to wait before retrying, in milliseconds; becomes a google.rpc.RetryInfo.</summary>
+    public const string RetryAfterMilliseconds = "retry_after_ms";
+}
+
 /// <summary>One bad field of a request, named by its path in the request message (e.g. "customer.phone").</summary>
 public sealed record FieldViolation(string Field, string Description);
 

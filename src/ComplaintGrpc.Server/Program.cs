@@ -1,8 +1,12 @@
 using ComplaintGrpc.Server;
+using ComplaintGrpc.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddComplaintServer();
+if (args is ["mint-token", .. var tokenArgs])
+    return DevTokens.Run(tokenArgs, builder.Configuration);
 
+builder.AddComplaintServer();
 var app = builder.Build();
 app.MapComplaintServer();
 app.Run();
+return 0;

@@ -3,6 +3,7 @@ using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
+using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Server.TimeLimits;
 using ComplaintGrpc.Storage;
 using Hangfire;
@@ -37,7 +38,9 @@ public static class ServerComposition
         builder.AddHangfireStorage();
         builder.AddTimeLimits();
         builder.AddBacklogReports();
+        builder.AddCallerSecurity();
 
+        builder.Services.AddOptions<LimitOptions>().BindConfiguration("Limits").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
         var server = builder.Configuration.GetSection("Server").Get<ServerOptions>() ?? new ServerOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -49,7 +52,10 @@ public static class ServerComposition
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddGrpc(o =>
         {
+            // Outermost first: errors from every later stage are mapped; rate limiting before any work; masking last.
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<SubmissionRateLimit>();
+            o.Interceptors.Add<PersonalDataInterceptor>();
             o.MaxReceiveMessageSize = server.MaxReceiveMessageBytes;
             // Errors are mapped with care in the interceptor; never send exception text to callers.
             o.EnableDetailedErrors = false;
@@ -57,6 +63,7 @@ public static class ServerComposition
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddScoped<CaseTransitions>();
+        builder.Services.AddSingleton<PersonalDataInterceptor>();
         builder.Services.AddSingleton<CaseClocks>();
         builder.Services.AddSingleton<NotificationFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationFeed>());
@@ -69,13 +76,21 @@ public static class ServerComposition
         var grpcHost = $"*:{server.GrpcPort}";
         var adminHost = $"*:{server.AdminPort}";
 
-        app.MapGrpcService<ComplaintEndpoint>().RequireHost(grpcHost);
-        app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost);
-        app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost);
-        app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        const string caller = SecurityRegistration.CallerPolicy;
+        app.MapGrpcService<ComplaintEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost);
-        app.MapGrpcReflectionService().RequireHost(grpcHost);
-        app.MapGrpcHealthChecksService().RequireHost(grpcHost);
+        var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
+        var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)
+        {
+            reflection.RequireAuthorization(caller);
+            health.RequireAuthorization(caller);
+        }
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).RequireHost(adminHost);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).RequireHost(adminHost);

@@ -1,5 +1,6 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
+using ComplaintGrpc.Server.Security;
 using Dapper;
 
 namespace ComplaintGrpc.Server.Complaints;
@@ -8,12 +9,16 @@ namespace ComplaintGrpc.Server.Complaints;
 /// that goes into the outbox with it.</summary>
 public static class Assignment
 {
+    /// <summary>The unit exists, and lies within the caller's own subtree (a supervisor dispatches only downwards).</summary>
     public static async Task RequireActiveUnitAsync(StepContext step, string unitId)
     {
-        var exists = await step.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM units WHERE unit_id = @unitId)", new { unitId }, step.Transaction, cancellationToken: step.CancellationToken));
-        if (!exists)
+        var found = await step.Connection.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(
+            $"SELECT {CaseScope.UnitInScope} FROM units WHERE unit_id = @unit",
+            new { unit = unitId, scopeUnit = step.Caller.UnitId }, step.Transaction, cancellationToken: step.CancellationToken));
+        if (found is null)
             throw DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {unitId}.");
+        if (found is false)
+            throw new DomainException(ErrorKind.PermissionDenied, "UNIT_OUTSIDE_CALLER_SCOPE", $"Unit {unitId} is outside your unit's subtree.");
     }
 
     public static async Task RequireHandlerOfCaseUnitAsync(StepContext step, string handlerId)

@@ -1,6 +1,7 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Server.Security;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
@@ -11,9 +12,12 @@ namespace ComplaintGrpc.Server.Complaints;
 /// page costs the same on page 1 and page 10,000 and no row is skipped or repeated while cases are added.</summary>
 public static class CaseQueries
 {
+    public const int MaxFilterValues = 20;
+
     public static DomainException CaseNotFound() => DomainException.NotFound("CASE_NOT_FOUND", "No such complaint case.");
 
-    public static async Task<Complaint> GetAsync(GetComplaintRequest request, NpgsqlDataSource db, CaseClocks clocks, CancellationToken ct)
+    /// <summary>A case the caller may see, by id; a case outside their scope is NOT_FOUND, exactly like a missing one.</summary>
+    public static async Task<Complaint> GetAsync(GetComplaintRequest request, Caller caller, NpgsqlDataSource db, CaseClocks clocks, CancellationToken ct)
     {
         var v = new RequestValidator();
         Guid id = default;
@@ -25,19 +29,36 @@ public static class CaseQueries
             v.Text("case_number", request.CaseNumber, 32);
         v.ThrowIfInvalid();
 
+        var scope = CaseScope.Of(caller);
+        scope.Parameters.AddDynamicParams(new { id, request.CaseNumber });
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            request.Id.Length > 0 ? "SELECT * FROM complaints WHERE id = @id" : "SELECT * FROM complaints WHERE case_number = @CaseNumber",
-            new { id, request.CaseNumber }, cancellationToken: ct));
+            $"SELECT c.* FROM complaints c WHERE {(request.Id.Length > 0 ? "c.id = @id" : "c.case_number = @CaseNumber")} AND {scope.Condition}",
+            scope.Parameters, cancellationToken: ct));
         return row is null ? throw CaseNotFound() : await clocks.ToContractAsync(connection, null, row, ct);
     }
 
-    public static async Task<ListComplaintsResponse> ListAsync(ListComplaintsRequest request, NpgsqlDataSource db, CaseClocks clocks, CancellationToken ct)
+    /// <summary>Whether a case exists within the caller's scope (for reads that do not return the case itself).</summary>
+    public static async Task RequireVisibleAsync(Guid id, Caller caller, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var scope = CaseScope.Of(caller);
+        scope.Parameters.Add("id", id);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                $"SELECT EXISTS (SELECT 1 FROM complaints c WHERE c.id = @id AND {scope.Condition})", scope.Parameters, cancellationToken: ct)))
+            throw CaseNotFound();
+    }
+
+    /// <summary>Lists only cases within the caller's scope: the scope is one more condition of the same query.</summary>
+    public static async Task<ListComplaintsResponse> ListAsync(ListComplaintsRequest request, Caller caller, NpgsqlDataSource db, CaseClocks clocks, CancellationToken ct)
     {
         var v = new RequestValidator()
             .Text("unit_id", request.UnitId, 64)
             .Text("handler_id", request.HandlerId, 64)
             .Text("customer_account_number", request.CustomerAccountNumber, 32);
+        // Bounded filter complexity: a list filter takes at most MaxFilterValues values.
+        v.Check(new[] { request.Statuses.Count, request.Categories.Count, request.Channels.Count, request.Levels.Count }.Max() <= MaxFilterValues,
+            "statuses", $"each list filter takes at most {MaxFilterValues} values");
         foreach (var s in request.Statuses) v.Enum("statuses", s);
         foreach (var c in request.Categories) v.Enum("categories", c);
         foreach (var c in request.Channels) v.Enum("channels", c);
@@ -49,22 +70,23 @@ public static class CaseQueries
         var fingerprint = PageToken.Fingerprint(request, r => { r.PageSize = 0; r.PageToken = ""; });
         var after = PageToken.Decode(request.PageToken, fingerprint);
 
-        var where = new List<string>();
-        var p = new DynamicParameters();
+        var scope = CaseScope.Of(caller);
+        var where = new List<string> { scope.Condition };
+        var p = scope.Parameters;
         void Filter(string clause, string name, object value) { where.Add(clause); p.Add(name, value); }
-        if (request.Statuses.Count > 0) Filter("status = ANY(@statuses)", "statuses", Names(request.Statuses));
-        if (request.UnitId.Length > 0) Filter("unit_id = @unitId", "unitId", request.UnitId);
-        if (request.HandlerId.Length > 0) Filter("handler_id = @handlerId", "handlerId", request.HandlerId);
-        if (request.Categories.Count > 0) Filter("category = ANY(@categories)", "categories", Names(request.Categories));
-        if (request.Channels.Count > 0) Filter("channel = ANY(@channels)", "channels", Names(request.Channels));
-        if (request.Levels.Count > 0) Filter("level = ANY(@levels)", "levels", Names(request.Levels));
-        if (request.ReceivedFrom is not null) Filter("received_at >= @receivedFrom", "receivedFrom", request.ReceivedFrom.ToDateTime());
-        if (request.ReceivedTo is not null) Filter("received_at < @receivedTo", "receivedTo", request.ReceivedTo.ToDateTime());
-        if (request.CustomerAccountNumber.Length > 0) Filter("customer_account_number = @account", "account", request.CustomerAccountNumber);
-        if (after is { } a) Filter("id < @after", "after", a);
+        if (request.Statuses.Count > 0) Filter("c.status = ANY(@statuses)", "statuses", Names(request.Statuses));
+        if (request.UnitId.Length > 0) Filter("c.unit_id = @unitId", "unitId", request.UnitId);
+        if (request.HandlerId.Length > 0) Filter("c.handler_id = @handlerId", "handlerId", request.HandlerId);
+        if (request.Categories.Count > 0) Filter("c.category = ANY(@categories)", "categories", Names(request.Categories));
+        if (request.Channels.Count > 0) Filter("c.channel = ANY(@channels)", "channels", Names(request.Channels));
+        if (request.Levels.Count > 0) Filter("c.level = ANY(@levels)", "levels", Names(request.Levels));
+        if (request.ReceivedFrom is not null) Filter("c.received_at >= @receivedFrom", "receivedFrom", request.ReceivedFrom.ToDateTime());
+        if (request.ReceivedTo is not null) Filter("c.received_at < @receivedTo", "receivedTo", request.ReceivedTo.ToDateTime());
+        if (request.CustomerAccountNumber.Length > 0) Filter("c.customer_account_number = @account", "account", request.CustomerAccountNumber);
+        if (after is { } a) Filter("c.id < @after", "after", a);
         p.Add("limit", pageSize + 1);
 
-        var sql = $"SELECT * FROM complaints {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT @limit";
+        var sql = $"SELECT c.* FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit";
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<CaseRow>(new CommandDefinition(sql, p, cancellationToken: ct))).ToList();
 

@@ -2,6 +2,7 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage;
 using Dapper;
 using Npgsql;
@@ -10,7 +11,7 @@ namespace ComplaintGrpc.Server.Complaints;
 
 /// <summary>What a lifecycle step sees inside its transaction: the locked case, the clock and the connection for
 /// look-ups it needs before deciding (does the unit exist, is the handler in the case's unit).</summary>
-public sealed record StepContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, CaseRow Case, DateTimeOffset Now, CancellationToken CancellationToken);
+public sealed record StepContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, CaseRow Case, DateTimeOffset Now, Caller Caller, CancellationToken CancellationToken);
 
 /// <summary>
 /// Runs one lifecycle step of a case: lock the row, check the etag (ABORTED when stale), let the pure rule decide
@@ -29,7 +30,7 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
         return caseId;
     }
 
-    public async Task<Complaint> ApplyAsync(Guid caseId, string etag, string actor,
+    public async Task<Complaint> ApplyAsync(Guid caseId, string etag, Caller caller,
         Func<StepContext, Task<Transition>> decide, CancellationToken ct,
         Func<StepContext, CaseRow, Task>? afterWrite = null)
     {
@@ -40,10 +41,16 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
             "SELECT * FROM complaints WHERE id = @caseId FOR UPDATE", new { caseId }, tx, cancellationToken: ct))
             ?? throw CaseQueries.CaseNotFound();
+        // Scope is checked on the locked row, before the etag: a caller outside it learns nothing about its state.
+        var scope = CaseScope.Of(caller);
+        scope.Parameters.Add("caseId", caseId);
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                $"SELECT {scope.Condition} FROM complaints c WHERE c.id = @caseId", scope.Parameters, tx, cancellationToken: ct)))
+            throw new DomainException(ErrorKind.PermissionDenied, "OUTSIDE_CALLER_SCOPE", "The case is outside the cases you may change.");
         if (row.Etag != etag)
             throw DomainException.StaleEtag();
 
-        var step = new StepContext(connection, tx, row, now, ct);
+        var step = new StepContext(connection, tx, row, now, caller, ct);
         var transition = await decide(step);
         var s = transition.To;
         var updated = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition("""
@@ -72,14 +79,14 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
                 Now = now.UtcDateTime,
             }, tx, cancellationToken: ct));
         var clockChanges = await clocks.ApplyAsync(connection, tx, updated, transition, now, ct);
-        await CaseEvents.AppendAsync(connection, tx, caseId, now, actor, transition.Action, transition.From.Status.ToString(),
+        await CaseEvents.AppendAsync(connection, tx, caseId, now, caller.Actor, transition.Action, transition.From.Status.ToString(),
             s.Status.ToString(), transition.Details.Concat(clockChanges).ToDictionary(), ct);
         if (afterWrite is not null)
             await afterWrite(step, updated);
         var complaint = await clocks.ToContractAsync(connection, tx, updated, ct);
         await tx.CommitAsync(ct);
 
-        ServerLog.Transitioned(logger, caseId, transition.Action, actor, transition.From.Status, s.Status);
+        ServerLog.Transitioned(logger, caseId, transition.Action, caller.Actor, transition.From.Status, s.Status);
         return complaint;
     }
 }

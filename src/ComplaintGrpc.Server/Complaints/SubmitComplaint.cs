@@ -5,6 +5,7 @@ using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.Intake;
 using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf;
@@ -16,14 +17,14 @@ namespace ComplaintGrpc.Server.Complaints;
 /// SubmitComplaint. Exactly-once on request_id: the insert is <c>ON CONFLICT (request_id) DO NOTHING</c>, so of any
 /// number of concurrent submits with one key exactly one inserts; the others wait for it to commit, then return the
 /// stored case if their content is the same (SHA-256 of the message) or fail ALREADY_EXISTS if it is not.
-/// The case and its first history event are one transaction.
+/// The case and its first history event are one transaction. Keys are per submitter: intake systems cannot collide.
 /// </summary>
 public static class SubmitComplaint
 {
     private static readonly TimeZoneInfo CaseNumberZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
-        CaseClocks clocks, string actor, ILogger logger, CancellationToken ct)
+        CaseClocks clocks, Caller caller, ILogger logger, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var (receivedAt, phone) = ComplaintIntake.Validate(request, now);
@@ -37,13 +38,13 @@ public static class SubmitComplaint
             INSERT INTO complaints (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
                 level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
                 customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
-                received_at, created_at, status, updated_at)
+                received_at, created_at, status, updated_at, submitted_by)
             SELECT @Id, 'CP' || @Day || lpad(n::text, greatest(6, length(n::text)), '0'), @RequestId, @Hash, @Channel,
                 @RequestKind, @Category, @SubCategory, @Level, @SkipLevel, @SkipLevelReason, @Confidential, @Account, @Name,
                 @Phone, @Address, @CustomerClass, @SiteClass, @SupplyUnit, @Substation, @Feeder, @TransformerArea,
-                @Description, @ReceivedAt, @Now, 'Received', @Now
+                @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy
             FROM (SELECT nextval('case_number_seq') AS n) seq
-            ON CONFLICT (request_id) DO NOTHING
+            ON CONFLICT (submitted_by, request_id) DO NOTHING
             RETURNING *
             """,
             new
@@ -73,12 +74,13 @@ public static class SubmitComplaint
                 request.Description,
                 ReceivedAt = receivedAt.UtcDateTime,
                 Now = now.UtcDateTime,
+                SubmittedBy = caller.Subject,
             }, tx, cancellationToken: ct));
 
         if (inserted is null)
         {
             var existing = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition(
-                "SELECT * FROM complaints WHERE request_id = @RequestId", new { request.RequestId }, tx, cancellationToken: ct));
+                "SELECT * FROM complaints WHERE submitted_by = @Subject AND request_id = @RequestId", new { caller.Subject, request.RequestId }, tx, cancellationToken: ct));
             if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
                 throw new DomainException(ErrorKind.AlreadyExists, "REQUEST_ID_REUSED",
                     $"request_id {request.RequestId} was already used for case {existing.CaseNumber} with different content.");
@@ -89,7 +91,7 @@ public static class SubmitComplaint
         var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, "Submitted",
             new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber });
         var clockChanges = await clocks.ApplyAsync(connection, tx, inserted, submitted, now, ct);
-        await CaseEvents.AppendAsync(connection, tx, inserted.Id, now, actor, submitted.Action, CaseStatus.Unspecified.ToString(),
+        await CaseEvents.AppendAsync(connection, tx, inserted.Id, now, caller.Actor, submitted.Action, CaseStatus.Unspecified.ToString(),
             CaseStatus.Received.ToString(), submitted.Details.Concat(clockChanges).ToDictionary(), ct);
         var complaint = await clocks.ToContractAsync(connection, tx, inserted, ct);
         await tx.CommitAsync(ct);

@@ -70,6 +70,8 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             badRequest.FieldViolations.AddRange(d.Violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
             status.Details.Add(Any.Pack(badRequest));
         }
+        if (d.Metadata.TryGetValue(ErrorMetadata.RetryAfterMilliseconds, out var ms) && long.TryParse(ms, out var delay))
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(delay)) }));
         var info = new ErrorInfo { Reason = d.Reason, Domain = ErrorDomain };
         foreach (var (key, value) in d.Metadata)
             info.Metadata[key] = value;

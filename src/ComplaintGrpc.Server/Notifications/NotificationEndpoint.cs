@@ -3,7 +3,9 @@ using ComplaintGrpc.Domain;
 using ComplaintGrpc.Server.Internal;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
+using ComplaintGrpc.Server.Security;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Npgsql;
 
 namespace ComplaintGrpc.Server.Notifications;
@@ -11,6 +13,7 @@ namespace ComplaintGrpc.Server.Notifications;
 /// <summary>complaints.v1.NotificationService: a handler's inbox. Only notifications the worker has delivered show.</summary>
 public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed feed) : NotificationService.NotificationServiceBase
 {
+    [Authorize(Roles = Roles.InboxReaders)]
     public override async Task<ListNotificationsResponse> ListNotifications(ListNotificationsRequest request, ServerCallContext context)
     {
         new RequestValidator().Identifier("handler_id", request.HandlerId, RequestValidator.HandlerIdPattern(), "a handler id").ThrowIfInvalid();
@@ -19,6 +22,7 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
         var after = PageToken.Decode(request.PageToken, fingerprint);
 
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
+        await RequireInboxInScopeAsync(connection, Caller.Of(context), request.HandlerId, null, context.CancellationToken);
         var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition($"""
             {Select} d.handler_id = @HandlerId AND (@after::uuid IS NULL OR d.notification_id < @after)
             ORDER BY d.notification_id DESC LIMIT @limit
@@ -36,6 +40,7 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
     /// given id (or from now). Each read takes the next batch after the last id sent, so a reconnecting desk app that
     /// passes its last id misses nothing and sees nothing twice.
     /// </summary>
+    [Authorize(Roles = Roles.InboxReaders)]
     public override async Task WatchNotifications(WatchNotificationsRequest request, IServerStreamWriter<Notification> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -48,6 +53,9 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
             v.Add("after_notification_id", "must be a notification id");
         v.ThrowIfInvalid();
 
+        await using (var connection = await db.OpenConnectionAsync(ct))
+            await RequireInboxInScopeAsync(connection, Caller.Of(context), request.HandlerId.Length > 0 ? request.HandlerId : null,
+                request.UnitId.Length > 0 ? request.UnitId : null, ct);
         var filter = request.HandlerId.Length > 0 ? "d.handler_id = @HandlerId" : "d.handler_id IN (SELECT handler_id FROM handlers WHERE unit_id = @UnitId)";
         if (request.AfterNotificationId.Length == 0)
         {
@@ -74,6 +82,21 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
             if (batch.Count < 100)
                 await feed.WaitAsync(ct);
         }
+    }
+
+    /// <summary>A handler reads only their own inbox; supervisors and inspectors those of their unit's subtree;
+    /// administrators and auditors any. Anything else is PERMISSION_DENIED.</summary>
+    private static async Task RequireInboxInScopeAsync(NpgsqlConnection connection, Caller caller, string? handlerId, string? unitId, CancellationToken ct)
+    {
+        if (caller.Is(Roles.Administrator) || caller.Is(Roles.Auditor) || (caller.Is(Roles.Handler) && handlerId == caller.Subject))
+            return;
+        var unit = unitId ?? await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT unit_id FROM handlers WHERE handler_id = @handlerId", new { handlerId }, cancellationToken: ct));
+        var inScope = (caller.Is(Roles.Supervisor) || caller.Is(Roles.Inspector)) && unit is not null
+            && await connection.ExecuteScalarAsync<bool>(new CommandDefinition($"SELECT {CaseScope.UnitInScope}",
+                new { unit, scopeUnit = caller.UnitId }, cancellationToken: ct));
+        if (!inScope)
+            throw new DomainException(ErrorKind.PermissionDenied, "OUTSIDE_CALLER_SCOPE", "You may not read that inbox.");
     }
 
     // Delivered inbox notifications only; callers add their WHERE conditions with AND.

@@ -1,7 +1,9 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using Dapper;
+using ComplaintGrpc.Server.Security;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Npgsql;
 
 namespace ComplaintGrpc.Server.Organization;
@@ -10,6 +12,7 @@ namespace ComplaintGrpc.Server.Organization;
 /// level up, so the tree is always province → city → county → station.</summary>
 public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock) : OrganizationService.OrganizationServiceBase
 {
+    [Authorize(Roles = Roles.Administrator)]
     public override async Task<Unit> CreateUnit(CreateUnitRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -59,6 +62,7 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
         return (await ReadUnitsAsync(connection, "unit_id = @id", unit.UnitId, ct)).Single();
     }
 
+    [Authorize(Roles = Roles.Everyone)]
     public override async Task<ListUnitsResponse> ListUnits(ListUnitsRequest request, ServerCallContext context)
     {
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
@@ -70,6 +74,7 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
         return new ListUnitsResponse { Units = { units } };
     }
 
+    [Authorize(Roles = Roles.Administrator)]
     public override async Task<Handler> CreateHandler(CreateHandlerRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -103,6 +108,7 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
         return handler;
     }
 
+    [Authorize(Roles = Roles.Everyone)]
     public override async Task<ListHandlersResponse> ListHandlers(ListHandlersRequest request, ServerCallContext context)
     {
         new RequestValidator().Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id").ThrowIfInvalid();

@@ -2,10 +2,11 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Server.Complaints;
-using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Storage;
 using Dapper;
+using ComplaintGrpc.Server.Security;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Npgsql;
 
 namespace ComplaintGrpc.Server.TimeLimits;
@@ -14,6 +15,7 @@ namespace ComplaintGrpc.Server.TimeLimits;
 public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, DeadlinePolicy policy, TimeProvider clock)
     : SlaService.SlaServiceBase
 {
+    [Authorize(Roles = Roles.Everyone)]
     public override async Task<PreviewDeadlinesResponse> PreviewDeadlines(PreviewDeadlinesRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -50,6 +52,7 @@ public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, De
         return response;
     }
 
+    [Authorize(Roles = Roles.Administrator)]
     public override async Task<CalendarYearSummary> LoadCalendarYear(LoadCalendarYearRequest request, ServerCallContext context)
     {
         CalendarYear year;
@@ -66,12 +69,13 @@ public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, De
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO calendar_years (year, document, loaded_at, loaded_by) VALUES (@Year, @document, @now, @actor)
             ON CONFLICT (year) DO UPDATE SET document = excluded.document, loaded_at = excluded.loaded_at, loaded_by = excluded.loaded_by
-            """, new { year.Year, document = year.ToJson(), now = clock.GetUtcNow().UtcDateTime, actor = Caller.ActorOf(context) },
+            """, new { year.Year, document = year.ToJson(), now = clock.GetUtcNow().UtcDateTime, actor = Caller.Of(context).Actor },
             cancellationToken: context.CancellationToken));
         calendars.Invalidate();
         return Summary(year, "loaded");
     }
 
+    [Authorize(Roles = Roles.Everyone)]
     public override async Task<ListCalendarYearsResponse> ListCalendarYears(ListCalendarYearsRequest request, ServerCallContext context)
     {
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);

@@ -1,5 +1,7 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Server;
+using ComplaintGrpc.Server.Security;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +26,25 @@ public class ServerHost : IAsyncLifetime
     public CapturedLogs Logs { get; } = new();
     public NpgsqlDataSource Database { get; private set; } = null!;
 
+    /// <summary>The signing settings this server trusts; tests mint callers' tokens with them.</summary>
+    public AuthOptions Auth { get; } = new() { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
+
+    /// <summary>The test desk: a supervisor and administrator bound to no unit, so it may do anything to any case.</summary>
+    public string DeskToken => Token("test-desk", [Roles.Supervisor, Roles.Administrator]);
+
+    public string Token(string subject, IEnumerable<string> roles, string? unit = null, IEnumerable<string>? permissions = null) =>
+        DevTokens.Mint(Auth, subject, roles, unit, permissions);
+
+    /// <summary>A channel that sends <paramref name="token"/> as the bearer token on every call (none: anonymous).</summary>
+    public GrpcChannel ChannelFor(string? token)
+    {
+        var options = new GrpcChannelOptions { UnsafeUseInsecureChannelCallCredentials = true };
+        if (token is not null)
+            options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure,
+                CallCredentials.FromInterceptor((_, metadata) => { metadata.Add("authorization", $"Bearer {token}"); return Task.CompletedTask; }));
+        return GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}", options);
+    }
+
     public ComplaintService.ComplaintServiceClient Complaints => new(Channel);
     public OrganizationService.OrganizationServiceClient Organization => new(Channel);
     public NotificationService.NotificationServiceClient Notifications => new(Channel);
@@ -44,6 +65,7 @@ public class ServerHost : IAsyncLifetime
             ["ConnectionStrings:Complaints"] = ConnectionString,
             ["Server:GrpcPort"] = GrpcPort.ToString(),
             ["Server:AdminPort"] = AdminPort.ToString(),
+            ["Auth:SigningKey"] = Auth.SigningKey,
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(Logs);
@@ -53,7 +75,7 @@ public class ServerHost : IAsyncLifetime
         _app = builder.Build();
         _app.MapComplaintServer();
         await _app.StartAsync();
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Channel = ChannelFor(DeskToken);
     }
 
     public async Task DisposeAsync()
