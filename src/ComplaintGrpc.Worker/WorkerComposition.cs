@@ -85,6 +85,7 @@ public static class WorkerComposition
         });
         builder.Services.AddTransient<ClockEnforcement>();
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        builder.AddBacklogReport();
         return builder;
     }
 }
