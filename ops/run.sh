@@ -159,6 +159,32 @@ main() {
   # Placeholder: a later issue generates dev secrets (the JWT signing key) into .local/secrets here
   # and passes them to the server.
 
+  # --- dashboard dev admin: begin ---
+  # With no dashboard account configured, make one for this machine: user "admin" with a random password, printed
+  # when it is made and kept in .local/secrets/dashboard-admin.password (0600). Only its hash reaches the server.
+  if [[ -z ${Dashboard__Accounts__0__UserName:-} ]]; then
+    local secrets=$ROOT/.local/secrets
+    local password_file=$secrets/dashboard-admin.password hash_file=$secrets/dashboard-admin.hash
+    mkdir -p "$secrets"
+    chmod 700 "$secrets"
+    if [[ ! -s $password_file ]]; then
+      (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' | tr -d '\n' >"$password_file")
+      rm -f "$hash_file"
+      say "dashboard: made a sign-in for this machine: user admin, password $(<"$password_file")"
+      say "dashboard: (shown this once; it stays in $password_file)"
+    fi
+    if [[ ! -s $hash_file ]]; then
+      dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
+      (umask 077 && dotnet "src/ComplaintGrpc.Server/bin/$CONFIGURATION/$TFM/ComplaintGrpc.Server.dll" hash-password \
+        <"$password_file" >"$hash_file.tmp" && mv -f "$hash_file.tmp" "$hash_file") || die "could not hash the dashboard password"
+    fi
+    export Dashboard__Accounts__0__UserName=admin Dashboard__Accounts__0__Role=admin
+    Dashboard__Accounts__0__PasswordHash=$(<"$hash_file")
+    export Dashboard__Accounts__0__PasswordHash
+    say "dashboard: sign in as admin (password in $password_file)"
+  fi
+  # --- dashboard dev admin: end ---
+
   say "building (dotnet build -c $CONFIGURATION)"
   dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
   dotnet build src/ComplaintGrpc.Worker/ComplaintGrpc.Worker.csproj -c "$CONFIGURATION" -nologo -v quiet
