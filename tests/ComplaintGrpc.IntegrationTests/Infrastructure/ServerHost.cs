@@ -78,7 +78,7 @@ public class ServerHost : IAsyncLifetime
         Channel = ChannelFor(DeskToken);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Channel?.Dispose();
         if (_app is not null)

@@ -1,0 +1,229 @@
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.IntegrationTests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ComplaintGrpc.IntegrationTests.Security;
+
+/// <summary>
+/// Every RPC × every role × a case (or inbox) of the caller's own scope and one outside it, each asserting the exact
+/// status. Writes carry a stale etag: a caller who may make the change gets ABORTED (the etag is checked after role
+/// and scope), so no row changes and the same cases serve every row.
+/// </summary>
+public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture<RoleMatrixTests.World>
+{
+    public const string Intake = "intake", Handler = "handler", Supervisor = "supervisor", Inspector = "inspector", Admin = "admin", Auditor = "auditor";
+    private static readonly string[] AllRoles = [Intake, Handler, Supervisor, Inspector, Admin, Auditor];
+
+    /// <summary>The access matrix as the issue states it, written out independently of the server's attributes.</summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["SubmitComplaint"] = [Intake, Supervisor],
+        ["GetComplaint"] = AllRoles,
+        ["ListComplaints"] = AllRoles,
+        ["GetComplaintHistory"] = AllRoles,
+        ["DispatchToUnit"] = [Supervisor],
+        ["AssignHandler"] = [Supervisor],
+        ["AcceptAssignment"] = [Handler, Supervisor],
+        ["ReturnAssignment"] = [Handler, Supervisor],
+        ["RecordFirstContact"] = [Handler, Supervisor],
+        ["ReplyToCustomer"] = [Handler, Supervisor],
+        ["RecordCallback"] = [Inspector, Supervisor],
+        ["SuspendComplaint"] = [Supervisor],
+        ["ResumeComplaint"] = [Supervisor],
+        ["CloseComplaint"] = [Supervisor],
+        ["ReopenComplaint"] = [Supervisor],
+        ["RegradeComplaint"] = [Supervisor],
+        ["CreateUnit"] = [Admin],
+        ["ListUnits"] = AllRoles,
+        ["CreateHandler"] = [Admin],
+        ["ListHandlers"] = AllRoles,
+        ["ListNotifications"] = [Handler, Supervisor, Inspector, Admin, Auditor],
+        ["WatchNotifications"] = [Handler, Supervisor, Inspector, Admin, Auditor],
+        ["PreviewDeadlines"] = AllRoles,
+        ["LoadCalendarYear"] = [Admin],
+        ["ListCalendarYears"] = AllRoles,
+    };
+
+    private static readonly HashSet<string> CaseWrites =
+    [
+        "DispatchToUnit", "AssignHandler", "AcceptAssignment", "ReturnAssignment", "RecordFirstContact", "ReplyToCustomer",
+        "RecordCallback", "SuspendComplaint", "ResumeComplaint", "CloseComplaint", "ReopenComplaint", "RegradeComplaint",
+    ];
+
+    private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory"];
+    private static readonly HashSet<string> Inbox = ["ListNotifications", "WatchNotifications"];
+
+    public static TheoryData<string, string, bool> Matrix()
+    {
+        var rows = new TheoryData<string, string, bool>();
+        foreach (var rpc in Allowed.Keys)
+            foreach (var role in AllRoles)
+                foreach (var foreign in new[] { false, true })
+                    rows.Add(rpc, role, foreign);
+        return rows;
+    }
+
+    [Fact]
+    public void The_matrix_covers_every_rpc_of_the_contract()
+    {
+        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor }
+            .SelectMany(s => s.Methods).Select(m => m.Name).Order();
+        Assert.Equal(contract, Allowed.Keys.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task Each_rpc_answers_each_role_as_the_matrix_says(string rpc, string role, bool foreign)
+    {
+        await world.ReadyAsync();
+        var expected = Expected(rpc, role, foreign);
+        var actual = await world.CallAsync(rpc, role, foreign);
+        Assert.True(expected == actual, $"{rpc} as {role} on a {(foreign ? "foreign" : "own")} target: expected {expected}, got {actual}");
+    }
+
+    private static StatusCode Expected(string rpc, string role, bool foreign)
+    {
+        if (!Allowed[rpc].Contains(role))
+            return StatusCode.PermissionDenied;
+        var seesAll = role is Admin or Auditor;
+        if (CaseWrites.Contains(rpc))
+            return foreign && !seesAll ? StatusCode.PermissionDenied : StatusCode.Aborted;
+        if (CaseReads.Contains(rpc))
+            return foreign && !seesAll ? StatusCode.NotFound : StatusCode.OK;
+        if (Inbox.Contains(rpc))
+            return foreign && !seesAll ? StatusCode.PermissionDenied : StatusCode.OK;
+        return StatusCode.OK;
+    }
+
+    [Theory]
+    [InlineData(Intake)]
+    [InlineData(Handler)]
+    [InlineData(Supervisor)]
+    [InlineData(Inspector)]
+    public async Task Lists_hold_only_cases_of_the_callers_scope(string role)
+    {
+        await world.ReadyAsync();
+        var ids = await world.ListedIdsAsync(role);
+        Assert.Contains(world.OwnCase.Id, ids);
+        Assert.DoesNotContain(world.ForeignCase.Id, ids);
+    }
+
+    /// <summary>Two organisations and two cases: the own case was submitted by the intake system, dispatched into the
+    /// first organisation's station and assigned to its handler; the foreign one lives in the second organisation.</summary>
+    public sealed class World : ServerHost
+    {
+        private Task? _ready;
+        private Sample.Org _own = null!;
+        private Sample.Org _other = null!;
+        private readonly Dictionary<string, GrpcChannel> _channels = [];
+
+        public Complaint OwnCase { get; private set; } = null!;
+        public Complaint ForeignCase { get; private set; } = null!;
+
+        public Task ReadyAsync() => _ready ??= BuildAsync();
+
+        private async Task BuildAsync()
+        {
+            _own = await Sample.OrganizationAsync(Organization);
+            _other = await Sample.OrganizationAsync(Organization);
+            _channels[Intake] = ChannelFor(Token("intake-sys", [Intake]));
+            _channels[Handler] = ChannelFor(Token(_own.Handler, [Handler], _own.Station));
+            _channels[Supervisor] = ChannelFor(Token("sup-county", [Supervisor], _own.County));
+            _channels[Inspector] = ChannelFor(Token("insp-county", [Inspector], _own.County));
+            _channels[Admin] = ChannelFor(Token("adm", [Admin]));
+            _channels[Auditor] = ChannelFor(Token("aud", [Auditor]));
+
+            var submitted = await new ComplaintService.ComplaintServiceClient(_channels[Intake]).SubmitComplaintAsync(Sample.Complaint());
+            OwnCase = await PlaceAsync(submitted, _own);
+            ForeignCase = await PlaceAsync(await Complaints.SubmitComplaintAsync(Sample.Complaint()), _other);
+        }
+
+        private async Task<Complaint> PlaceAsync(Complaint c, Sample.Org org)
+        {
+            c = await Complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = org.Station });
+            return await Complaints.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = org.Handler });
+        }
+
+        public async Task<List<string>> ListedIdsAsync(string role) =>
+            (await new ComplaintService.ComplaintServiceClient(_channels[role]).ListComplaintsAsync(new ListComplaintsRequest { PageSize = 200 }))
+            .Complaints.Select(c => c.Id).ToList();
+
+        public async Task<StatusCode> CallAsync(string rpc, string role, bool foreign)
+        {
+            var channel = _channels[role];
+            var cases = new ComplaintService.ComplaintServiceClient(channel);
+            var org = new OrganizationService.OrganizationServiceClient(channel);
+            var inbox = new NotificationService.NotificationServiceClient(channel);
+            var sla = new SlaService.SlaServiceClient(channel);
+            var target = foreign ? ForeignCase : OwnCase;
+            var handler = foreign ? _other.Handler : _own.Handler;
+            var station = foreign ? _other.Station : _own.Station;
+            const string stale = "0";
+            try
+            {
+                switch (rpc)
+                {
+                    case "SubmitComplaint": await cases.SubmitComplaintAsync(Sample.Complaint()); break;
+                    case "GetComplaint": await cases.GetComplaintAsync(new GetComplaintRequest { Id = target.Id }); break;
+                    case "ListComplaints": await cases.ListComplaintsAsync(new ListComplaintsRequest()); break;
+                    case "GetComplaintHistory": await cases.GetComplaintHistoryAsync(new GetComplaintHistoryRequest { Id = target.Id }); break;
+                    case "DispatchToUnit": await cases.DispatchToUnitAsync(new DispatchToUnitRequest { Id = target.Id, Etag = stale, UnitId = station }); break;
+                    case "AssignHandler": await cases.AssignHandlerAsync(new AssignHandlerRequest { Id = target.Id, Etag = stale, HandlerId = handler }); break;
+                    case "AcceptAssignment": await cases.AcceptAssignmentAsync(new AcceptAssignmentRequest { Id = target.Id, Etag = stale }); break;
+                    case "ReturnAssignment": await cases.ReturnAssignmentAsync(new ReturnAssignmentRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
+                    case "RecordFirstContact": await cases.RecordFirstContactAsync(new RecordFirstContactRequest { Id = target.Id, Etag = stale }); break;
+                    case "ReplyToCustomer": await cases.ReplyToCustomerAsync(new ReplyToCustomerRequest { Id = target.Id, Etag = stale, ReplyText = "r" }); break;
+                    case "RecordCallback": await cases.RecordCallbackAsync(new RecordCallbackRequest { Id = target.Id, Etag = stale, Satisfied = true, Score = 5 }); break;
+                    case "SuspendComplaint": await cases.SuspendComplaintAsync(new SuspendComplaintRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
+                    case "ResumeComplaint": await cases.ResumeComplaintAsync(new ResumeComplaintRequest { Id = target.Id, Etag = stale }); break;
+                    case "CloseComplaint": await cases.CloseComplaintAsync(new CloseComplaintRequest { Id = target.Id, Etag = stale, Substantiation = Substantiation.Substantiated }); break;
+                    case "ReopenComplaint": await cases.ReopenComplaintAsync(new ReopenComplaintRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
+                    case "RegradeComplaint": await cases.RegradeComplaintAsync(new RegradeComplaintRequest { Id = target.Id, Etag = stale, Level = Level.Major, Reason = "r" }); break;
+                    case "CreateUnit": await org.CreateUnitAsync(new CreateUnitRequest { Unit = new Unit { UnitId = Sample.Id("p"), Name = "省", Level = UnitLevel.Province } }); break;
+                    case "ListUnits": await org.ListUnitsAsync(new ListUnitsRequest()); break;
+                    case "CreateHandler": await org.CreateHandlerAsync(new CreateHandlerRequest { Handler = new Handler { HandlerId = Sample.Id("h"), UnitId = station, Name = "新人" } }); break;
+                    case "ListHandlers": await org.ListHandlersAsync(new ListHandlersRequest { UnitId = station }); break;
+                    case "ListNotifications": await inbox.ListNotificationsAsync(new ListNotificationsRequest { HandlerId = handler }); break;
+                    case "WatchNotifications":
+                        using (var watch = inbox.WatchNotifications(new WatchNotificationsRequest { HandlerId = handler }, deadline: DateTime.UtcNow.AddMilliseconds(500)))
+                        {
+                            try
+                            {
+                                await watch.ResponseStream.MoveNext(CancellationToken.None);
+                            }
+                            catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+                            {
+                                // Admitted: the stream stayed open with nothing new to send.
+                            }
+                        }
+                        break;
+                    case "PreviewDeadlines":
+                        await sla.PreviewDeadlinesAsync(new PreviewDeadlinesRequest
+                        {
+                            Channel = ComplaintGrpc.Contracts.V1.Channel.Phone95598, RequestKind = RequestKind.Complaint, Level = Level.Normal,
+                            CustomerClass = CustomerClass.Residential, ReceivedTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+                        });
+                        break;
+                    case "LoadCalendarYear":
+                        await sla.LoadCalendarYearAsync(new LoadCalendarYearRequest { DocumentJson = """{"year": 2030, "source": "test", "holidays": ["2030-01-01"]}""" });
+                        break;
+                    case "ListCalendarYears": await sla.ListCalendarYearsAsync(new ListCalendarYearsRequest()); break;
+                    default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
+                }
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }
+
+        public override async Task DisposeAsync()
+        {
+            foreach (var c in _channels.Values)
+                c.Dispose();
+            await base.DisposeAsync();
+        }
+    }
+}
