@@ -156,8 +156,20 @@ main() {
     say "using ConnectionStrings__Complaints from the environment"
   fi
 
-  # Placeholder: a later issue generates dev secrets (the JWT signing key) into .local/secrets here
-  # and passes them to the server.
+  # --- JWT dev signing key: begin ---
+  # With no Auth:Authority or key configured, callers' tokens are signed with a key made for this machine
+  # (.local/secrets/jwt-signing.key, 0600, never committed). Mint a token with ops/mint-token.sh.
+  if [[ -z ${Auth__Authority:-}${Auth__SigningKey:-}${Auth__SigningKeyFile:-} ]]; then
+    local key_file=$ROOT/.local/secrets/jwt-signing.key
+    mkdir -p "$ROOT/.local/secrets"
+    chmod 700 "$ROOT/.local/secrets"
+    if [[ ! -s $key_file ]]; then
+      (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$key_file")
+      say "made a development JWT signing key in $key_file"
+    fi
+    export Auth__SigningKeyFile=$key_file
+  fi
+  # --- JWT dev signing key: end ---
 
   # --- dashboard dev admin: begin ---
   # With no dashboard account configured, make one for this machine: user "admin" with a random password, printed
@@ -205,6 +217,7 @@ run.sh: ready
   gRPC (HTTP/2, plaintext)  127.0.0.1:$GRPC_PORT
   admin (HTTP/1.1)          http://127.0.0.1:$ADMIN_PORT/health/ready
   dashboard                 http://127.0.0.1:$ADMIN_PORT/hangfire
+  a caller's token          ops/mint-token.sh --sub desk-1 --role supervisor --role admin
   database                  $ConnectionStrings__Complaints
   logs                      $LOGS/server.log
                             $LOGS/worker.log
