@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography.X509Certificates;
 using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
@@ -9,6 +10,7 @@ using ComplaintGrpc.Storage;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ComplaintGrpc.Server;
 
@@ -26,6 +28,15 @@ public sealed class ServerOptions
     /// <summary>Largest request message accepted; larger ones are RESOURCE_EXHAUSTED before any handler runs.</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxReceiveMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>PEM certificate (chain) and key: when both are set, both ports serve TLS only (gRPC then over HTTP/2
+    /// with ALPN, the admin port over HTTPS).</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    public string? TlsKeyFile { get; set; }
+
+    public X509Certificate2? TlsCertificate() =>
+        string.IsNullOrEmpty(TlsCertificateFile) ? null : X509Certificate2.CreateFromPemFile(TlsCertificateFile, TlsKeyFile);
 }
 
 public static class ServerComposition
@@ -43,13 +54,22 @@ public static class ServerComposition
         builder.Services.AddOptions<LimitOptions>().BindConfiguration("Limits").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
         var server = builder.Configuration.GetSection("Server").Get<ServerOptions>() ?? new ServerOptions();
+        var certificate = server.TlsCertificate();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenAnyIP(server.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
-            kestrel.ListenAnyIP(server.AdminPort, o => o.Protocols = HttpProtocols.Http1);
+            kestrel.ListenAnyIP(server.GrpcPort, o =>
+            {
+                o.Protocols = HttpProtocols.Http2;
+                if (certificate is not null) o.UseHttps(certificate);
+            });
+            kestrel.ListenAnyIP(server.AdminPort, o =>
+            {
+                o.Protocols = HttpProtocols.Http1;
+                if (certificate is not null) o.UseHttps(certificate);
+            });
         });
 
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc(o =>
         {
             // Outermost first: errors from every later stage are mapped; rate limiting before any work; masking last.

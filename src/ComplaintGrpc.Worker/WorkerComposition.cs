@@ -3,6 +3,7 @@ using ComplaintGrpc.Storage;
 using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
 namespace ComplaintGrpc.Worker;
@@ -49,7 +50,7 @@ public static class WorkerComposition
         builder.AddTimeLimits();
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         // Hangfire runs the individual actions (deliver one notification), so retries and failures are visible
         // in the dashboard.

@@ -49,7 +49,7 @@ public class ServerHost : IAsyncLifetime
     public OrganizationService.OrganizationServiceClient Organization => new(Channel);
     public NotificationService.NotificationServiceClient Notifications => new(Channel);
 
-    /// <summary>Extra configuration or service overrides for a test class's server.</summary>
+    /// <summary>Extra configuration for a test class's server, applied before the server's own composition reads it.</summary>
     protected virtual void Configure(WebApplicationBuilder builder)
     {
     }
@@ -69,8 +69,8 @@ public class ServerHost : IAsyncLifetime
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(Logs);
-        builder.AddComplaintServer();
         Configure(builder);
+        builder.AddComplaintServer();
 
         _app = builder.Build();
         _app.MapComplaintServer();
