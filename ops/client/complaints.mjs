@@ -3,10 +3,13 @@
 //   node ops/client/complaints.mjs submit  [--request-id ID] [--phone P] [--description D] [--received ISO]
 //   node ops/client/complaints.mjs get     <id-or-case-number>
 //   node ops/client/complaints.mjs preview [--received 2026-09-29T10:00:00+08:00]
-//   common: [--address 127.0.0.1:5080] [--token T]   (install first: npm ci --prefix ops/client)
+//   common: [--address 127.0.0.1:5080] --token JWT   (install first: npm ci --prefix ops/client)
 //
 // What a caller must know:
 // - Plaintext HTTP/2 (h2c) on the gRPC port; protos are loaded at run time from <repo>/protos (never copied).
+// - Every RPC needs `authorization: Bearer <JWT>` (--token); an intake system's token has role intake, which may
+//   submit, preview and read the cases it submitted. Dev token: ops/mint-token.sh --sub intake-95598 --role intake.
+//   No or a bad token is UNAUTHENTICATED; a role not allowed the RPC is PERMISSION_DENIED (HTTP 401/403: no details).
 // - Idempotency: SubmitComplaint is keyed on request_id. On a retry (UNAVAILABLE, DEADLINE_EXCEEDED, a lost
 //   answer) resend the IDENTICAL request: same request_id and same content, received_time included. The same
 //   key with other content is ALREADY_EXISTS (ErrorInfo reason REQUEST_ID_REUSED). Choose received_time once.

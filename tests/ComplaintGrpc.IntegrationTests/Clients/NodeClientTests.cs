@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
+using ComplaintGrpc.Server.Security;
 using Dapper;
 using Xunit.Abstractions;
 
@@ -12,11 +13,13 @@ namespace ComplaintGrpc.IntegrationTests.Clients;
 
 /// <summary>
 /// The Node.js example client (ops/client/complaints.mjs, @grpc/grpc-js over h2c) as an intake developer runs it: a real
-/// `node` process against the real server. Needs node on PATH and `npm ci --prefix ops/client`; fails, never skips.
+/// `node` process against the real server, as an intake system (role intake) whose token it sends with --token.
+/// Needs node on PATH and `npm ci --prefix ops/client`; fails, never skips.
 /// </summary>
 public sealed class NodeClientTests(ServerHost host, ITestOutputHelper output) : IClassFixture<ServerHost>
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(60);
+    private const string IntakeSubject = "node-intake";
 
     private sealed record Run(int ExitCode, string Stdout, string Stderr)
     {
@@ -55,8 +58,12 @@ public sealed class NodeClientTests(ServerHost host, ITestOutputHelper output) :
         return Path.Combine(client, "complaints.mjs");
     }
 
-    /// <summary>Runs `node complaints.mjs ARGS --address 127.0.0.1:PORT` to completion, killed after a bounded time.</summary>
-    private async Task<Run> NodeAsync(params string[] args)
+    /// <summary>Runs `node complaints.mjs ARGS --address 127.0.0.1:PORT --token INTAKE` to completion.</summary>
+    private Task<Run> NodeAsync(params string[] args) =>
+        NodeAsync(host.Token(IntakeSubject, [Roles.Intake]), args);
+
+    /// <summary>Runs the client with this bearer token (null: none), killed after a bounded time.</summary>
+    private async Task<Run> NodeAsync(string? token, string[] args)
     {
         var start = new ProcessStartInfo("node")
         {
@@ -72,6 +79,11 @@ public sealed class NodeClientTests(ServerHost host, ITestOutputHelper output) :
             start.ArgumentList.Add(arg);
         start.ArgumentList.Add("--address");
         start.ArgumentList.Add($"127.0.0.1:{host.GrpcPort}");
+        if (token is not null)
+        {
+            start.ArgumentList.Add("--token");
+            start.ArgumentList.Add(token);
+        }
 
         Process process;
         try
@@ -149,6 +161,19 @@ public sealed class NodeClientTests(ServerHost host, ITestOutputHelper output) :
         Assert.Equal((Channel.Phone95598, RequestKind.Complaint, Category.Outage, SubCategory.Outage, Level.Normal),
             (asStored.Channel, asStored.RequestKind, asStored.Category, asStored.SubCategory, asStored.Level));
         Assert.Equal((CustomerClass.Residential, SiteClass.Urban), (asStored.Customer.CustomerClass, asStored.SiteClass));
+        // --token reached the server: the history names the intake system whose token the client sent.
+        var history = await host.Complaints.GetComplaintHistoryAsync(new GetComplaintHistoryRequest { Id = id });
+        Assert.Equal(IntakeSubject, Assert.Single(history.Events).Actor);
+    }
+
+    [Fact]
+    public async Task Without_a_token_the_client_prints_unauthenticated_and_exits_1()
+    {
+        var run = await NodeAsync(token: null, ["preview", "--received", "2026-09-29T10:00:00+08:00"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal("", run.Stdout.Trim());
+        Assert.Equal("UNAUTHENTICATED", run.Json(fromStderr: true).GetProperty("code").GetString());
     }
 
     [Fact]
