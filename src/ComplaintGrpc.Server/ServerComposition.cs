@@ -103,7 +103,7 @@ public static class ServerComposition
         app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
-        app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost);
+        app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)

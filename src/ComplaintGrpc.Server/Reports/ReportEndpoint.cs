@@ -1,9 +1,11 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
+using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage.Reports;
 using Google.Protobuf;
 using Grpc.Core;
 using Hangfire;
+using Microsoft.AspNetCore.Authorization;
 
 namespace ComplaintGrpc.Server.Reports;
 
@@ -13,9 +15,14 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
 {
     private const int ChunkBytes = 64 * 1024;
 
+    /// <summary>Who reads the management report: supervisors, quality inspectors, administrators and auditors.</summary>
+    public const string ReportReaders = "supervisor,inspector,admin,auditor";
+
+    [Authorize(Roles = ReportReaders)]
     public override async Task<BacklogReport> GetBacklogReport(GetBacklogReportRequest request, ServerCallContext context) =>
         await StoredAsync(request.ReportDate, context.CancellationToken);
 
+    [Authorize(Roles = ReportReaders)]
     public override async Task<ListReportsResponse> ListReports(ListReportsRequest request, ServerCallContext context)
     {
         if (request.PageSize is < 0 or > 366)
@@ -24,6 +31,7 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
         return new ListReportsResponse { Reports = { list } };
     }
 
+    [Authorize(Roles = Roles.Administrator)]
     public override async Task<RunBacklogReportResponse> RunBacklogReport(RunBacklogReportRequest request, ServerCallContext context)
     {
         var date = ParseDate(request.ReportDate, required: true)!.Value;
@@ -36,7 +44,7 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
         }
 
         var runId = Guid.CreateVersion7(clock.GetUtcNow());
-        var actor = context.GetHttpContext().User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : "anonymous";
+        var actor = Caller.Of(context).Actor;
         if (request.Wait)
         {
             var report = await reports.RunAsync(runId, date, ReportTrigger.Administrator, actor, null, context.CancellationToken);
@@ -47,6 +55,7 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
         return new RunBacklogReportResponse { RunId = runId.ToString() };
     }
 
+    [Authorize(Roles = ReportReaders)]
     public override async Task DownloadReport(DownloadReportRequest request, IServerStreamWriter<ReportChunk> responseStream, ServerCallContext context)
     {
         new RequestValidator()
