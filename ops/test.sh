@@ -126,6 +126,10 @@ main() {
 
   step "Debian packages for the tests"
   ensure_packages python3-aiosmtpd || echo "test.sh: could not install python3-aiosmtpd; the e-mail tests will fail" >&2
+  # chromium: the backlog report's HTML is opened in it headless (tests/…/Reports/ReportHtmlBrowserTests.cs), which
+  # fails, never skips, without it. Its screenshot lands beside the TRX files.
+  ensure_packages chromium || echo "test.sh: could not install chromium; the report browser test will fail" >&2
+  export REPORT_SCREENSHOT_DIR=$RESULTS/reports
 
   step "npm ci --prefix ops/client"
   if ! ensure_node_client; then
