@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography.X509Certificates;
 using ComplaintGrpc.Server.Complaints;
+using ComplaintGrpc.Server.Dashboard;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
@@ -50,6 +51,7 @@ public static class ServerComposition
         builder.AddTimeLimits();
         builder.AddBacklogReports();
         builder.AddCallerSecurity();
+        builder.AddDashboardSignIn();
 
         builder.Services.AddOptions<LimitOptions>().BindConfiguration("Limits").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
@@ -114,7 +116,7 @@ public static class ServerComposition
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).RequireHost(adminHost);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).RequireHost(adminHost);
-        app.MapHangfireDashboard("/hangfire").RequireHost(adminHost);
+        app.MapDashboard(adminHost);
         return app;
     }
 }
