@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Worker.Calendar;
 using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
@@ -86,6 +87,7 @@ public static class WorkerComposition
         });
         builder.Services.AddTransient<ClockEnforcement>();
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        builder.AddCalendarCoverageCheck();
         builder.AddBacklogReport();
         return builder;
     }
