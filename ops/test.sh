@@ -87,6 +87,15 @@ ensure_node_client() {
   npm ci --prefix ops/client --no-audit --no-fund && cp "$lock" "$stamp"
 }
 
+# playwright-core for the dashboard browser tests (it drives Debian's chromium; no browser is downloaded): `npm ci`
+# when node_modules is missing or the lock changed, with the same stamp as ensure_node_client.
+ensure_dashboard_browser() {
+  local dir=tests/ComplaintGrpc.IntegrationTests/Dashboard/browser
+  local lock=$dir/package-lock.json stamp=$dir/node_modules/.test-sh-package-lock.json
+  cmp -s "$lock" "$stamp" && return 0
+  npm ci --prefix "$dir" --no-audit --no-fund && cp "$lock" "$stamp"
+}
+
 run_dotnet_test_project() {
   local project=$1 name rc=0 passed failed skipped
   name=$(basename "$project" .csproj)
@@ -126,14 +135,21 @@ main() {
 
   step "Debian packages for the tests"
   ensure_packages python3-aiosmtpd || echo "test.sh: could not install python3-aiosmtpd; the e-mail tests will fail" >&2
-  # chromium: the backlog report's HTML is opened in it headless (tests/…/Reports/ReportHtmlBrowserTests.cs), which
-  # fails, never skips, without it. Its screenshot lands beside the TRX files.
-  ensure_packages chromium || echo "test.sh: could not install chromium; the report browser test will fail" >&2
+  # chromium: the backlog report's HTML is opened in it headless (tests/…/Reports/ReportHtmlBrowserTests.cs), and the
+  # Hangfire dashboard is driven in it through playwright-core (tests/…/Dashboard/DashboardBrowserTests.cs); both fail,
+  # never skip, without it. Their screenshots land beside the TRX files.
+  ensure_packages chromium || echo "test.sh: could not install chromium; the report and dashboard browser tests will fail" >&2
   export REPORT_SCREENSHOT_DIR=$RESULTS/reports
 
   step "npm ci --prefix ops/client"
   if ! ensure_node_client; then
     echo "test.sh: npm ci --prefix ops/client failed; counting 1 failed (the Node.js client tests will fail too)" >&2
+    add_counts 0 1
+  fi
+
+  step "npm ci for the dashboard browser tests"
+  if ! ensure_dashboard_browser; then
+    echo "test.sh: npm ci in tests/ComplaintGrpc.IntegrationTests/Dashboard/browser failed; counting 1 failed (the dashboard browser tests will fail too)" >&2
     add_counts 0 1
   fi
 
