@@ -43,6 +43,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["PreviewDeadlines"] = AllRoles,
         ["LoadCalendarYear"] = [Admin],
         ["ListCalendarYears"] = AllRoles,
+        ["GetBacklogReport"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListReports"] = [Supervisor, Inspector, Admin, Auditor],
+        ["RunBacklogReport"] = [Admin],
+        ["DownloadReport"] = [Supervisor, Inspector, Admin, Auditor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -67,7 +71,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     [Fact]
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
-        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor }
+        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -137,6 +141,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var submitted = await new ComplaintService.ComplaintServiceClient(_channels[Intake]).SubmitComplaintAsync(Sample.Complaint());
             OwnCase = await PlaceAsync(submitted, _own);
             ForeignCase = await PlaceAsync(await Complaints.SubmitComplaintAsync(Sample.Complaint()), _other);
+            // A stored report for the report readers to read.
+            await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
         }
 
         private async Task<Complaint> PlaceAsync(Complaint c, Sample.Org org)
@@ -144,6 +150,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             c = await Complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = org.Station });
             return await Complaints.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = org.Handler });
         }
+
+        private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
         public async Task<List<string>> ListedIdsAsync(string role) =>
             (await new ComplaintService.ComplaintServiceClient(_channels[role]).ListComplaintsAsync(new ListComplaintsRequest { PageSize = 200 }))
@@ -156,6 +164,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var org = new OrganizationService.OrganizationServiceClient(channel);
             var inbox = new NotificationService.NotificationServiceClient(channel);
             var sla = new SlaService.SlaServiceClient(channel);
+            var reports = new ReportService.ReportServiceClient(channel);
             var target = foreign ? ForeignCase : OwnCase;
             var handler = foreign ? _other.Handler : _own.Handler;
             var station = foreign ? _other.Station : _own.Station;
@@ -209,6 +218,13 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                         await sla.LoadCalendarYearAsync(new LoadCalendarYearRequest { DocumentJson = """{"year": 2030, "source": "test", "holidays": ["2030-01-01"]}""" });
                         break;
                     case "ListCalendarYears": await sla.ListCalendarYearsAsync(new ListCalendarYearsRequest()); break;
+                    case "GetBacklogReport": await reports.GetBacklogReportAsync(new GetBacklogReportRequest()); break;
+                    case "ListReports": await reports.ListReportsAsync(new ListReportsRequest()); break;
+                    case "RunBacklogReport": await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday }); break;
+                    case "DownloadReport":
+                        using (var download = reports.DownloadReport(new DownloadReportRequest { Format = ReportFormat.Html }))
+                            while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }
                 return StatusCode.OK;
