@@ -74,6 +74,7 @@ public static class ServerComposition
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc(o =>
         {
+            o.Interceptors.Add<StatusSizeLimit>(); // Outermost of all: bounds every error status, whoever made it.
             // Outermost first: errors from every later stage are mapped; rate limiting before any work; masking last.
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.Interceptors.Add<SubmissionRateLimit>();
@@ -100,6 +101,7 @@ public static class ServerComposition
 
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestMessageGate(); // Broken request messages end here, after authorization, before Grpc.AspNetCore parses them.
         const string caller = SecurityRegistration.CallerPolicy;
         app.MapGrpcService<ComplaintEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<OrganizationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
