@@ -56,7 +56,7 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
     public async Task<List<Complaint>> ToContractsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<CaseRow> rows, CancellationToken ct)
     {
         var ids = rows.Select(r => r.Id).ToArray();
-        var clockRows = (await connection.QueryAsync<ClockRow>(new CommandDefinition(
+        var clockRows = (await connection.QueryAsync<CaseClockRow>(new CommandDefinition(
             "SELECT * FROM case_clocks WHERE complaint_id = ANY(@ids) ORDER BY complaint_id, clock", new { ids }, tx, cancellationToken: ct))).ToLookup(c => c.ComplaintId);
         var now = clock.GetUtcNow();
         return rows.Select(r =>
@@ -87,7 +87,7 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
         Remaining = now is { } at ? Duration.FromTimeSpan(c.RemainingAt(at)) : null,
     };
 
-    private static CaseDeadline ToContract(ClockRow row, DateTimeOffset now)
+    private static CaseDeadline ToContract(CaseClockRow row, DateTimeOffset now)
     {
         var deadline = ToContract(row.ToClock(), now);
         deadline.EscalationLevel = row.EscalationLevel;
@@ -104,7 +104,7 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
     }
 
     private static async Task<IReadOnlyList<CaseClock>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId, CancellationToken ct) =>
-        (await connection.QueryAsync<ClockRow>(new CommandDefinition(
+        (await connection.QueryAsync<CaseClockRow>(new CommandDefinition(
             "SELECT * FROM case_clocks WHERE complaint_id = @complaintId", new { complaintId }, tx, cancellationToken: ct)))
         .Select(r => r.ToClock()).ToList();
 
@@ -143,30 +143,4 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
         && a.Pauses.SequenceEqual(b.Pauses);
 
     private static string Iso(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
-
-    /// <summary>A row of <c>case_clocks</c>.</summary>
-    public sealed class ClockRow
-    {
-        public Guid ComplaintId { get; init; }
-        public string Clock { get; init; } = "";
-        public int Round { get; init; }
-        public DateTime StartedAt { get; init; }
-        public DateTime DueAt { get; init; }
-        public string LimitText { get; init; } = "";
-        public bool CalendarCovered { get; init; }
-        public DateTime? SuspendedAt { get; init; }
-        public string Pauses { get; init; } = "[]";
-        public DateTime? StoppedAt { get; init; }
-        public int EscalationLevel { get; init; }
-
-        public ClockKind Kind => System.Enum.Parse<ClockKind>(Clock);
-
-        public CaseClock ToClock() => new(
-            Kind, Round, Utc(StartedAt), new Deadline(Utc(DueAt), TimeLimit.Parse(LimitText), CalendarCovered),
-            SuspendedAt is { } s ? Utc(s) : null,
-            JsonSerializer.Deserialize<List<ClockPause>>(Pauses) ?? [],
-            StoppedAt is { } t ? Utc(t) : null);
-
-        private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-    }
 }

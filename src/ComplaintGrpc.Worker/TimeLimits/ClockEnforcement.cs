@@ -175,18 +175,9 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
         _ => "回访",
     };
 
-    private sealed class ClockCaseRow
+    /// <summary>The clock with the case columns enforcement needs.</summary>
+    private sealed class ClockCaseRow : CaseClockRow
     {
-        public string Clock { get; init; } = "";
-        public int Round { get; init; }
-        public DateTime StartedAt { get; init; }
-        public DateTime DueAt { get; init; }
-        public string LimitText { get; init; } = "";
-        public bool CalendarCovered { get; init; }
-        public DateTime? SuspendedAt { get; init; }
-        public DateTime? StoppedAt { get; init; }
-        public DateTime? BreachedAt { get; init; }
-        public int EscalationLevel { get; init; }
         public string CaseNumber { get; init; } = "";
         public string Status { get; init; } = "";
         public Level Level { get; init; }
@@ -194,13 +185,5 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
         public string? UnitId { get; init; }
         public string TimeZone { get; init; } = "";
         public string UnitPath { get; init; } = "";
-
-        // Milestones need the start, due and whether the clock runs; pauses are already folded into the due.
-        public CaseClock ToClock() => new(
-            System.Enum.Parse<ClockKind>(Clock), Round, Utc(StartedAt),
-            new Deadline(Utc(DueAt), TimeLimit.Parse(LimitText), CalendarCovered),
-            SuspendedAt is { } s ? Utc(s) : null, [], StoppedAt is { } t ? Utc(t) : null);
-
-        private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
     }
 }

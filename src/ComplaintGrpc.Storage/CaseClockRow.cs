@@ -1,0 +1,33 @@
+using System.Text.Json;
+using ComplaintGrpc.Domain.TimeLimits;
+
+namespace ComplaintGrpc.Storage;
+
+/// <summary>A row of <c>case_clocks</c> as Dapper reads it, and the domain clock it holds. Server and worker read it
+/// alike; a query that joins more columns maps into a subclass.</summary>
+public class CaseClockRow
+{
+    public Guid ComplaintId { get; init; }
+    public string Clock { get; init; } = "";
+    public int Round { get; init; }
+    public DateTime StartedAt { get; init; }
+    public DateTime DueAt { get; init; }
+    public string LimitText { get; init; } = "";
+    public bool CalendarCovered { get; init; }
+    public DateTime? SuspendedAt { get; init; }
+    public string Pauses { get; init; } = "[]";
+    public DateTime? StoppedAt { get; init; }
+    public DateTime? BreachedAt { get; init; }
+    public int EscalationLevel { get; init; }
+
+    public ClockKind Kind => Enum.Parse<ClockKind>(Clock);
+
+    public CaseClock ToClock() => new(
+        Kind, Round, Utc(StartedAt), new Deadline(Utc(DueAt), TimeLimit.Parse(LimitText), CalendarCovered),
+        SuspendedAt is { } s ? Utc(s) : null,
+        JsonSerializer.Deserialize<List<ClockPause>>(Pauses) ?? [],
+        StoppedAt is { } t ? Utc(t) : null);
+
+    /// <summary>timestamptz comes back as UTC <see cref="DateTime"/>; the domain speaks <see cref="DateTimeOffset"/>.</summary>
+    public static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}
