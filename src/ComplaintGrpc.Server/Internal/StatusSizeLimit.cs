@@ -7,8 +7,8 @@ using Grpc.Core.Interceptors;
 namespace ComplaintGrpc.Server.Internal;
 
 /// <summary>
-/// Keeps every error status the server sends small. A status travels in HTTP/2 trailers, and clients cap their size
-/// (.NET at 64 KiB, Go at 16 KiB, Java at 8 KiB by default); over the cap the client does not just fail the call, it
+/// Keeps every error status the server sends to a few KiB. A status travels in HTTP/2 trailers, and clients cap their
+/// size (.NET at 64 KiB, grpc-java at 8 KiB by default); over the cap the .NET client does not just fail the call, it
 /// tears down the whole connection with every call on it. Error texts can echo what the caller sent (an id looked up
 /// and not found) and a request can break a rule thousands of times (a list filter of 5,000 unknown values), so the
 /// status is bounded here, once, outermost: the message, each violation and each metadata value to a few hundred bytes

@@ -1,0 +1,90 @@
+using System.Globalization;
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.IntegrationTests.Infrastructure;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+
+namespace ComplaintGrpc.IntegrationTests.Security;
+
+/// <summary>
+/// A valid request for every RPC, pointing at live data of the fuzz host (an organisation, a case in every status, a
+/// stored report), so that mutations start from requests that pass every check and reach the database. An RPC
+/// without a seed here (added to the protos later) starts from its empty request message, so it is still fuzzed.
+/// </summary>
+public sealed class ValidRequests
+{
+    private readonly Dictionary<System.Type, Func<int, IMessage>> _seeds = [];
+
+    private ValidRequests()
+    {
+    }
+
+    public bool Has(MethodDescriptor method) => _seeds.ContainsKey(method.InputType.ClrType);
+
+    /// <summary>The <paramref name="n"/>th valid request of <paramref name="method"/> (ids that must be new are new).</summary>
+    public IMessage For(MethodDescriptor method, int n) =>
+        _seeds.TryGetValue(method.InputType.ClrType, out var seed) ? seed(n) : method.InputType.Parser.ParseFrom(ByteString.Empty);
+
+    public static async Task<ValidRequests> PrepareAsync(ServerHost host, string prefix)
+    {
+        var org = await Sample.OrganizationAsync(host.Organization);
+        var steps = new CaseSteps(host.Complaints, org);
+        var cases = new Dictionary<CaseStatus, Complaint>();
+        foreach (var status in System.Enum.GetValues<CaseStatus>().Where(s => s != CaseStatus.Unspecified))
+            cases[status] = await steps.InStatusAsync(status);
+        var reports = new ReportService.ReportServiceClient(host.Channel);
+        var reportDate = DateTime.UtcNow.AddHours(8).AddDays(-2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = reportDate, Wait = true });
+
+        var r = new ValidRequests();
+        void Seed<T>(Func<int, T> seed) where T : IMessage => r._seeds[typeof(T)] = n => seed(n);
+        Complaint In(CaseStatus s) => cases[s];
+        var now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        Seed(n => Sample.Complaint($"{prefix}-{n}"));
+        Seed(_ => new GetComplaintRequest { Id = In(CaseStatus.Received).Id });
+        Seed(_ => new ListComplaintsRequest
+        {
+            Statuses = { CaseStatus.Received, CaseStatus.Dispatched },
+            Categories = { Category.Outage },
+            Channels = { Channel.Phone95598 },
+            Levels = { Level.Normal },
+            ReceivedFrom = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)),
+            ReceivedTo = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
+            CustomerAccountNumber = "3201001234",
+            PageSize = 10,
+        });
+        Seed(_ => new DispatchToUnitRequest { Id = In(CaseStatus.Received).Id, Etag = In(CaseStatus.Received).Etag, UnitId = org.Station, Note = "派往东山供电所" });
+        Seed(_ => new AssignHandlerRequest { Id = In(CaseStatus.Dispatched).Id, Etag = In(CaseStatus.Dispatched).Etag, HandlerId = org.Handler, Note = "请尽快处理" });
+        Seed(_ => new AcceptAssignmentRequest { Id = In(CaseStatus.Assigned).Id, Etag = In(CaseStatus.Assigned).Etag });
+        Seed(_ => new ReturnAssignmentRequest { Id = In(CaseStatus.Assigned).Id, Etag = In(CaseStatus.Assigned).Etag, Reason = "不属于本所辖区" });
+        Seed(_ => new RecordFirstContactRequest { Id = In(CaseStatus.Accepted).Id, Etag = In(CaseStatus.Accepted).Etag, ContactTime = now, Note = "电话联系客户" });
+        Seed(_ => new ReplyToCustomerRequest { Id = In(CaseStatus.Contacted).Id, Etag = In(CaseStatus.Contacted).Etag, ReplyText = "线路故障已修复。" });
+        Seed(_ => new RecordCallbackRequest { Id = In(CaseStatus.Replied).Id, Etag = In(CaseStatus.Replied).Etag, Satisfied = true, Score = 5, Note = "客户满意" });
+        Seed(_ => new SuspendComplaintRequest { Id = In(CaseStatus.Contacted).Id, Etag = In(CaseStatus.Contacted).Etag, Reason = "等待客户提供资料" });
+        Seed(_ => new ResumeComplaintRequest { Id = In(CaseStatus.Suspended).Id, Etag = In(CaseStatus.Suspended).Etag, Note = "资料已到" });
+        Seed(_ => new CloseComplaintRequest { Id = In(CaseStatus.CalledBack).Id, Etag = In(CaseStatus.CalledBack).Etag, Substantiation = Substantiation.Substantiated, ReviewNote = "属实" });
+        Seed(_ => new ReopenComplaintRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Reason = "客户再次来电" });
+        Seed(_ => new RegradeComplaintRequest { Id = In(CaseStatus.Received).Id, Etag = In(CaseStatus.Received).Etag, Level = Level.Important, CustomerClass = CustomerClass.Important, Reason = "重要客户" });
+        Seed(_ => new GetComplaintHistoryRequest { Id = In(CaseStatus.Closed).Id });
+
+        Seed(n => new CreateUnitRequest { Unit = new Unit { UnitId = $"{prefix}-u{n}", Name = "东山第二供电所", Level = UnitLevel.Station, ParentUnitId = org.County, TimeZone = "Asia/Shanghai", CustomerCount = 12_000 } });
+        Seed(_ => new ListUnitsRequest { RootUnitId = org.City });
+        Seed(n => new CreateHandlerRequest { Handler = new Handler { HandlerId = $"{prefix}-h{n}", UnitId = org.Station, Name = "赵敏", Email = "zhaomin@example.test", Role = HandlerRole.Handler } });
+        Seed(_ => new ListHandlersRequest { UnitId = org.Station });
+
+        Seed(_ => new ListNotificationsRequest { HandlerId = org.Handler, PageSize = 20 });
+        Seed(_ => new WatchNotificationsRequest { HandlerId = org.Handler });
+
+        Seed(_ => new PreviewDeadlinesRequest { Channel = Channel.Phone95598, RequestKind = RequestKind.Complaint, Level = Level.Normal, CustomerClass = CustomerClass.Residential, ReceivedTime = now, UnitId = org.Station });
+        Seed(_ => new LoadCalendarYearRequest { DocumentJson = """{"year": 2040, "source": "测试日历", "holidays": ["2040-01-01", "2040-02-12/2040-02-18"], "makeUpWorkingDays": ["2040-02-11"]}""" });
+        Seed(_ => new ListCalendarYearsRequest());
+
+        Seed(_ => new GetBacklogReportRequest { ReportDate = reportDate });
+        Seed(_ => new ListReportsRequest { PageSize = 10 });
+        Seed(_ => new RunBacklogReportRequest { ReportDate = reportDate, Wait = false });
+        Seed(_ => new DownloadReportRequest { ReportDate = reportDate, Format = ReportFormat.Csv, Table = ReportTable.Overdue });
+        return r;
+    }
+}
