@@ -24,8 +24,6 @@ public sealed partial class RequestValidator
     /// tabs only where <paramref name="multiline"/>), and not blank when required.</summary>
     public RequestValidator Text(string field, string value, int maxLength, bool required = false, bool multiline = false)
     {
-        if (string.IsNullOrWhiteSpace(value))
-            return required ? Add(field, "is required") : this;
         if (value.Length > maxLength)
             return Add(field, $"is {value.Length} characters long; at most {maxLength} are allowed");
         for (var i = 0; i < value.Length; i++)
@@ -38,7 +36,7 @@ public sealed partial class RequestValidator
             else if (char.IsSurrogate(c))
                 return Add(field, "contains an unpaired surrogate");
         }
-        return this;
+        return required && string.IsNullOrWhiteSpace(value) ? Add(field, "is required") : this;
     }
 
     /// <summary>An identifier matching <paramref name="pattern"/>; <paramref name="rule"/> says the rule in words.</summary>

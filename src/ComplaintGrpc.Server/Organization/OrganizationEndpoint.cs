@@ -23,6 +23,7 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
             .Enum("unit.level", unit.Level)
             .Check(unit.CustomerCount >= 0, "unit.customer_count", "must not be negative")
             .Check(unit.TimeZone.Length == 0 || TimeZoneInfo.TryFindSystemTimeZoneById(unit.TimeZone, out _), "unit.time_zone", "is not a known IANA time zone")
+            .Identifier("unit.parent_unit_id", unit.ParentUnitId, RequestValidator.UnitIdPattern(), "an existing unit id", required: false)
             .Check(unit.Level == UnitLevel.Province == (unit.ParentUnitId.Length == 0), "unit.parent_unit_id",
                 "is required for every level but a province, and must be empty for a province");
         v.ThrowIfInvalid();
@@ -65,6 +66,7 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
     [Authorize(Roles = Roles.Everyone)]
     public override async Task<ListUnitsResponse> ListUnits(ListUnitsRequest request, ServerCallContext context)
     {
+        new RequestValidator().Identifier("root_unit_id", request.RootUnitId, RequestValidator.UnitIdPattern(), "a unit id", required: false).ThrowIfInvalid();
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var units = request.RootUnitId.Length == 0
             ? await ReadUnitsAsync(connection, "true", "", context.CancellationToken)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.Intake;
 using Grpc.Core;
@@ -36,7 +37,17 @@ public sealed class PersonalDataInterceptor : Interceptor
         if (complaint.Customer is not { } customer)
             return;
         customer.Phone = ComplaintIntake.MaskPhone(customer.Phone);
-        customer.Name = customer.Name.Length == 0 ? "" : customer.Name[..1] + "**";
-        customer.Address = customer.Address.Length <= 6 ? new string('*', customer.Address.Length) : customer.Address[..6] + "***";
+        customer.Name = customer.Name.Length == 0 ? "" : Leading(customer.Name, 1) + "**";
+        customer.Address = Leading(customer.Address, 6) + (customer.Address.Length > 0 ? "***" : "");
+    }
+
+    /// <summary>The first <paramref name="count"/> user-perceived characters (never half an emoji or a split
+    /// combining sequence).</summary>
+    private static string Leading(string text, int count)
+    {
+        var length = 0;
+        for (var i = 0; i < count && length < text.Length; i++)
+            length += StringInfo.GetNextTextElementLength(text, length);
+        return text[..length];
     }
 }
