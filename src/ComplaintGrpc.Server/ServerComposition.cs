@@ -8,7 +8,6 @@ using ComplaintGrpc.Server.Organization;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Server.TimeLimits;
 using ComplaintGrpc.Storage;
-using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -74,8 +73,9 @@ public static class ServerComposition
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc(o =>
         {
-            o.Interceptors.Add<StatusSizeLimit>(); // Outermost of all: bounds every error status, whoever made it.
-            // Outermost first: errors from every later stage are mapped; rate limiting before any work; masking last.
+            // Outermost first: every error status is bounded in size, whoever made it; errors from every later stage
+            // are mapped; rate limiting comes before any work; personal data is masked on the way out.
+            o.Interceptors.Add<StatusSizeLimit>();
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.Interceptors.Add<SubmissionRateLimit>();
             o.Interceptors.Add<PersonalDataInterceptor>();

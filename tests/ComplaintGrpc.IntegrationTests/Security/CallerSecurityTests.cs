@@ -61,6 +61,17 @@ public sealed class CallerSecurityTests(CallerSecurityTests.LimitedHost host) : 
         Assert.Equal("13800138000", full.Customer.Phone);
     }
 
+    [Theory]
+    [InlineData("😀张", "😀**")]
+    [InlineData("e\u0301mile", "e\u0301**")]
+    [InlineData("张伟", "张**")]
+    public void Masking_keeps_whole_characters(string name, string masked)
+    {
+        var c = new Complaint { Customer = new Customer { Name = name, Phone = "13800138000", Address = "北京市😀朝阳区建国路" } };
+        PersonalDataInterceptor.Mask(c);
+        Assert.Equal((masked, "138****8000", "北京市😀朝阳***"), (c.Customer.Name, c.Customer.Phone, c.Customer.Address));
+    }
+
     [Fact]
     public async Task A_flooding_caller_is_resource_exhausted_with_retry_info_and_others_are_not_affected()
     {
