@@ -23,11 +23,8 @@ public class CaseClockRow
     public ClockKind Kind => Enum.Parse<ClockKind>(Clock);
 
     public CaseClock ToClock() => new(
-        Kind, Round, Utc(StartedAt), new Deadline(Utc(DueAt), TimeLimit.Parse(LimitText), CalendarCovered),
-        SuspendedAt is { } s ? Utc(s) : null,
+        Kind, Round, StartedAt.AsUtc(), new Deadline(DueAt.AsUtc(), TimeLimit.Parse(LimitText), CalendarCovered),
+        SuspendedAt is { } s ? s.AsUtc() : null,
         JsonSerializer.Deserialize<List<ClockPause>>(Pauses) ?? [],
-        StoppedAt is { } t ? Utc(t) : null);
-
-    /// <summary>timestamptz comes back as UTC <see cref="DateTime"/>; the domain speaks <see cref="DateTimeOffset"/>.</summary>
-    public static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+        StoppedAt is { } t ? t.AsUtc() : null);
 }

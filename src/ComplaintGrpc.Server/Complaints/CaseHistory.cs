@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
@@ -20,7 +21,7 @@ public static class CaseHistory
             var e = new ComplaintEvent
             {
                 Sequence = row.Sequence,
-                OccurredTime = Timestamp.FromDateTime(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc)),
+                OccurredTime = row.OccurredAt.AsTimestamp(),
                 Actor = row.Actor,
                 Action = row.Action,
                 FromStatus = row.FromStatus,

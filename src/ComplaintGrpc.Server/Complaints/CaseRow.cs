@@ -1,5 +1,6 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.Lifecycle;
+using ComplaintGrpc.Storage;
 using Google.Protobuf.WellKnownTypes;
 
 namespace ComplaintGrpc.Server.Complaints;
@@ -50,13 +51,13 @@ public sealed class CaseRow
     public CaseState ToState() => new()
     {
         Status = Status,
-        ReceivedAt = Utc(ReceivedAt),
+        ReceivedAt = ReceivedAt.AsUtc(),
         UnitId = UnitId,
         HandlerId = HandlerId,
         SuspendedFrom = SuspendedFrom,
-        FirstContactAt = FirstContactAt is { } f ? Utc(f) : null,
-        ReplyAt = ReplyAt is { } r ? Utc(r) : null,
-        ClosedAt = ClosedAt is { } c ? Utc(c) : null,
+        FirstContactAt = FirstContactAt is { } f ? f.AsUtc() : null,
+        ReplyAt = ReplyAt is { } r ? r.AsUtc() : null,
+        ClosedAt = ClosedAt is { } c ? c.AsUtc() : null,
         ReopenCount = ReopenCount,
         CallbackScore = CallbackScore,
         Substantiation = Substantiation,
@@ -89,23 +90,19 @@ public sealed class CaseRow
         SiteClass = SiteClass,
         Location = new GridLocation { SupplyUnit = SupplyUnit, Substation = Substation, Feeder = Feeder, TransformerArea = TransformerArea },
         Description = Description,
-        ReceivedTime = Stamp(ReceivedAt),
-        CreatedTime = Stamp(CreatedAt),
+        ReceivedTime = ReceivedAt.AsTimestamp(),
+        CreatedTime = CreatedAt.AsTimestamp(),
         Status = Status,
         UnitId = UnitId ?? "",
         HandlerId = HandlerId ?? "",
         SuspendedFrom = SuspendedFrom,
-        FirstContactTime = FirstContactAt is { } f ? Stamp(f) : null,
-        ReplyTime = ReplyAt is { } r ? Stamp(r) : null,
-        ClosedTime = ClosedAt is { } c ? Stamp(c) : null,
+        FirstContactTime = FirstContactAt is { } f ? f.AsTimestamp() : null,
+        ReplyTime = ReplyAt is { } r ? r.AsTimestamp() : null,
+        ClosedTime = ClosedAt is { } c ? c.AsTimestamp() : null,
         ReopenCount = ReopenCount,
         CallbackScore = CallbackScore,
         Substantiation = Substantiation,
         Etag = Etag,
-        UpdateTime = Stamp(UpdatedAt),
+        UpdateTime = UpdatedAt.AsTimestamp(),
     };
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    private static Timestamp Stamp(DateTime value) => Timestamp.FromDateTime(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

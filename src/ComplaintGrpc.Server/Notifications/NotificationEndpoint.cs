@@ -1,6 +1,7 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Server.Internal;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using ComplaintGrpc.Server.Security;
@@ -132,14 +133,12 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
             ComplaintId = ComplaintId.ToString(),
             CaseNumber = CaseNumber,
             Text = Text,
-            CreatedTime = Stamp(CreatedAt),
-            DeliveredTime = Stamp(DeliveredAt),
+            CreatedTime = CreatedAt.AsTimestamp(),
+            DeliveredTime = DeliveredAt.AsTimestamp(),
             Clock = Clock,
             Milestone = Milestone,
-            MilestoneTime = MilestoneAt is { } m ? Stamp(m) : null,
+            MilestoneTime = MilestoneAt is { } m ? m.AsTimestamp() : null,
             Late = Late,
         };
-
-        private static Timestamp Stamp(DateTime value) => Timestamp.FromDateTime(DateTime.SpecifyKind(value, DateTimeKind.Utc));
     }
 }

@@ -303,7 +303,7 @@ public static class BacklogReportQuery
 
         public ClockAlert ToAlert(DateTimeOffset cutOff)
         {
-            var due = new DateTimeOffset(DateTime.SpecifyKind(DueAt, DateTimeKind.Utc));
+            var due = DueAt.AsUtc();
             return new ClockAlert
             {
                 ComplaintId = ComplaintId.ToString(),

@@ -185,9 +185,9 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
         public ReportSummary ToSummary() => new()
         {
             ReportDate = DateOnly.FromDateTime(ReportDate).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-            CutOffTime = Timestamp.FromDateTime(DateTime.SpecifyKind(CutOff, DateTimeKind.Utc)),
+            CutOffTime = CutOff.AsTimestamp(),
             TimeZone = TimeZone,
-            GeneratedTime = Timestamp.FromDateTime(DateTime.SpecifyKind(GeneratedAt, DateTimeKind.Utc)),
+            GeneratedTime = GeneratedAt.AsTimestamp(),
             Generation = Generation,
             Trigger = Trigger == "Schedule" ? ReportTrigger.Schedule : ReportTrigger.Administrator,
             RequestedBy = RequestedBy,

@@ -1,4 +1,5 @@
 using ComplaintGrpc.Domain.Intake;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Npgsql;
 
@@ -77,6 +78,6 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         public DateTime CreatedAt { get; init; }
 
         public NotificationMessage ToMessage() => new(NotificationId, HandlerId, HandlerName, HandlerEmail, Kind, ComplaintId,
-            CaseNumber, ComplaintIntake.MaskPhone(CustomerPhone), Text, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
+            CaseNumber, ComplaintIntake.MaskPhone(CustomerPhone), Text, CreatedAt.AsUtc());
     }
 }
