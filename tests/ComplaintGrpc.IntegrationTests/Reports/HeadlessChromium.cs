@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
+using ComplaintGrpc.IntegrationTests.Infrastructure;
+
 namespace ComplaintGrpc.IntegrationTests.Reports;
 
 /// <summary>
@@ -69,13 +71,8 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         var session = (await SendAsync("Target.attachToTarget", new JsonObject { ["targetId"] = target["targetId"]!.GetValue<string>(), ["flatten"] = true }))["sessionId"]!.GetValue<string>();
         await SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false }, session);
         await SendAsync("Page.navigate", new JsonObject { ["url"] = url }, session);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await EvaluateAsync<string>(session, "document.readyState") != "complete")
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{url} did not finish loading.");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => EvaluateAsync<string>(session, "document.readyState"), state => state == "complete",
+            TimeSpan.FromSeconds(20), $"{url} to finish loading");
         return session;
     }
 
