@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-
 using ComplaintGrpc.IntegrationTests.Infrastructure;
 
 namespace ComplaintGrpc.IntegrationTests.Reports;
