@@ -6,7 +6,8 @@ namespace ComplaintGrpc.Server.Security;
 /// Which cases a caller may see, as one SQL condition on <c>complaints c</c>, applied inside every query that reads
 /// or locks a case (never as a filter after the fact):
 /// administrators and auditors see every case; supervisors and inspectors the cases dispatched into their unit's
-/// subtree (and, when bound to a top-level unit or to none, the cases not yet dispatched); handlers the cases
+/// subtree (and, when bound to an existing top-level unit or to none, the cases not yet dispatched; a token naming a
+/// unit that does not exist sees nothing); handlers the cases
 /// assigned to them; intake systems the cases they submitted. A caller with several roles sees the union.
 /// </summary>
 public sealed record CaseScope(string Condition, DynamicParameters Parameters)
@@ -16,7 +17,7 @@ public sealed record CaseScope(string Condition, DynamicParameters Parameters)
         """;
 
     private const string Undispatched = """
-        (c.unit_id IS NULL AND NOT EXISTS (SELECT 1 FROM units WHERE unit_id = @scopeUnit AND parent_unit_id IS NOT NULL))
+        (c.unit_id IS NULL AND EXISTS (SELECT 1 FROM units WHERE unit_id = @scopeUnit AND parent_unit_id IS NULL))
         """;
 
     public static CaseScope Of(Caller caller)

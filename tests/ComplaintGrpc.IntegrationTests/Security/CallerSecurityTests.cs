@@ -117,6 +117,18 @@ public sealed class CallerSecurityTests(CallerSecurityTests.LimitedHost host) : 
     }
 
     [Fact]
+    public async Task A_token_bound_to_a_unit_that_does_not_exist_sees_no_case()
+    {
+        var undispatched = await host.Complaints.SubmitComplaintAsync(Sample.Complaint());
+        using var ghost = host.ChannelFor(host.Token("ghost", [Roles.Supervisor], "no-such-unit"));
+        var client = new ComplaintService.ComplaintServiceClient(ghost);
+
+        Assert.Empty((await client.ListComplaintsAsync(new ListComplaintsRequest())).Complaints);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.GetComplaintAsync(new GetComplaintRequest { Id = undispatched.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+    }
+
+    [Fact]
     public async Task A_supervisor_cannot_dispatch_a_case_outside_their_subtree()
     {
         var mine = await Sample.OrganizationAsync(host.Organization);
