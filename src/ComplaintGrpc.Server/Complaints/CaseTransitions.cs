@@ -38,15 +38,19 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            "SELECT * FROM complaints WHERE id = @caseId FOR UPDATE", new { caseId }, tx, cancellationToken: ct))
-            ?? throw CaseQueries.CaseNotFound();
-        // Scope is checked on the locked row, before the etag: a caller outside it learns nothing about its state.
+        // Only a case within the caller's scope is locked; for any other, tell "outside your scope" from "no such case".
         var scope = CaseScope.Of(caller);
         scope.Parameters.Add("caseId", caseId);
-        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                $"SELECT {scope.Condition} FROM complaints c WHERE c.id = @caseId", scope.Parameters, tx, cancellationToken: ct)))
-            throw new DomainException(ErrorKind.PermissionDenied, "OUTSIDE_CALLER_SCOPE", "The case is outside the cases you may change.");
+        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            $"SELECT c.* FROM complaints c WHERE c.id = @caseId AND {scope.Condition} FOR UPDATE OF c", scope.Parameters, tx, cancellationToken: ct));
+        if (row is null)
+        {
+            var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM complaints WHERE id = @caseId)", new { caseId }, tx, cancellationToken: ct));
+            throw exists
+                ? new DomainException(ErrorKind.PermissionDenied, "OUTSIDE_CALLER_SCOPE", "The case is outside the cases you may change.")
+                : CaseQueries.CaseNotFound();
+        }
         if (row.Etag != etag)
             throw DomainException.StaleEtag();
 

@@ -50,6 +50,10 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         {
             case DomainException d:
                 return ToRpc(d);
+            // Two transactions collided (deadlock or serialization failure); PostgreSQL rolled this one back whole.
+            case PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }:
+                return ToRpc(new DomainException(ErrorKind.Aborted, "CONCURRENT_CHANGE", "Another change to the same case was being made at the same moment; nothing was stored. Retry.",
+                    metadata: new Dictionary<string, string> { [ErrorMetadata.RetryAfterMilliseconds] = "100" }));
             case OperationCanceledException or NpgsqlException { InnerException: OperationCanceledException } or InvalidOperationException
                 when context.CancellationToken.IsCancellationRequested:
                 var expired = context.Deadline <= DateTime.UtcNow;

@@ -21,7 +21,20 @@ public sealed record Caller(string Subject, IReadOnlySet<string> Roles, string? 
     /// <summary>For the history: who did it.</summary>
     public string Actor => Subject;
 
-    public static Caller Of(ServerCallContext context) => From(context.GetHttpContext().User);
+    /// <summary>
+    /// The caller acting in this RPC: only the roles the RPC admits (its <c>[Authorize(Roles = …)]</c>) count, so a
+    /// token with roles handler and auditor changes cases as a handler, never with an auditor's reach.
+    /// </summary>
+    public static Caller Of(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        var caller = From(http.User);
+        var admitted = http.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+            .Where(a => !string.IsNullOrEmpty(a.Roles))
+            .SelectMany(a => a.Roles!.Split(',', StringSplitOptions.TrimEntries))
+            .ToHashSet(StringComparer.Ordinal);
+        return admitted is { Count: > 0 } ? caller with { Roles = caller.Roles.Intersect(admitted).ToHashSet(StringComparer.Ordinal) } : caller;
+    }
 
     public static Caller From(ClaimsPrincipal user)
     {

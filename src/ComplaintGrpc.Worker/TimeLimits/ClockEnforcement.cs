@@ -14,7 +14,7 @@ namespace ComplaintGrpc.Worker.TimeLimits;
 /// Acts on one clock's milestones that have fallen due: reminders (催办) to the handler, the breach (recorded in the
 /// history at the instant it happened, not when it was noticed) and escalation (督办) to the heads of the units up
 /// the chain, one level per interval. Then it sets when the clock needs looking at next.
-/// Safe to run twice and from several workers at once: the clock row is locked for the run, each notification has a
+/// Safe to run twice and from several workers at once: the case and clock rows are locked for the run, each notification has a
 /// unique key (case, clock, round, milestone, recipient), and breach and escalation are recorded against the
 /// clock's own breached_at and escalation_level, so a repeat finds them done. A run after an outage acts on every
 /// milestone missed, marked late.
@@ -27,6 +27,10 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
         var o = options.Value;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // Lock order as in every lifecycle step on the server: the case first, then its clock. The other order can
+        // deadlock with a handler replying at the moment the breach is recorded.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM complaints WHERE id = @complaintId FOR UPDATE", new { complaintId }, tx, cancellationToken: ct));
         var row = await connection.QuerySingleOrDefaultAsync<ClockCaseRow>(new CommandDefinition("""
             SELECT k.*, c.case_number, c.status, c.level, c.handler_id, c.unit_id,
                    coalesce(u.time_zone, 'Asia/Shanghai') AS time_zone, coalesce(u.path, '') AS unit_path

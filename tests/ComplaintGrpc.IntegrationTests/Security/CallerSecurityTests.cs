@@ -117,6 +117,22 @@ public sealed class CallerSecurityTests(CallerSecurityTests.LimitedHost host) : 
     }
 
     [Fact]
+    public async Task A_caller_changes_cases_only_with_the_reach_of_the_roles_the_rpc_admits()
+    {
+        var org = await Sample.OrganizationAsync(host.Organization);
+        var someoneElses = await new CaseSteps(host.Complaints, org).AssignedAsync();
+        // A handler who is also an auditor reads everything, but works only the cases assigned to them.
+        using var both = host.ChannelFor(host.Token("h-someone", [Roles.Handler, Roles.Auditor], org.Station));
+        var client = new ComplaintService.ComplaintServiceClient(both);
+
+        var read = await client.GetComplaintAsync(new GetComplaintRequest { Id = someoneElses.Id });
+        Assert.Equal(someoneElses.Id, read.Id);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.AcceptAssignmentAsync(
+            new AcceptAssignmentRequest { Id = someoneElses.Id, Etag = someoneElses.Etag }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+    }
+
+    [Fact]
     public async Task A_token_bound_to_a_unit_that_does_not_exist_sees_no_case()
     {
         var undispatched = await host.Complaints.SubmitComplaintAsync(Sample.Complaint());
