@@ -37,9 +37,10 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
     }
 
     /// <summary>
-    /// Streams delivered inbox notifications of a handler or of every handler of a unit, oldest first, from after the
-    /// given id (or from now). Each read takes the next batch after the last id sent, so a reconnecting desk app that
-    /// passes its last id misses nothing and sees nothing twice.
+    /// Streams delivered inbox notifications of a handler or of every handler of a unit in the order they were
+    /// delivered, from after the given notification (or from now). Each read looks back over the last
+    /// <see cref="Overlap"/> deliveries as well, so a delivery whose transaction committed after a later one is still
+    /// sent, once: a desk app that reconnects with its last id misses nothing and sees nothing twice.
     /// </summary>
     [Authorize(Roles = Roles.InboxReaders)]
     public override async Task WatchNotifications(WatchNotificationsRequest request, IServerStreamWriter<Notification> responseStream, ServerCallContext context)
@@ -54,36 +55,54 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
             v.Add("after_notification_id", "must be a notification id");
         v.ThrowIfInvalid();
 
+        var filter = request.HandlerId.Length > 0 ? "d.handler_id = @HandlerId" : "d.handler_id IN (SELECT handler_id FROM handlers WHERE unit_id = @UnitId)";
+        long floor;
+        var sent = new Dictionary<Guid, long>();
         await using (var connection = await db.OpenConnectionAsync(ct))
+        {
             await RequireInboxInScopeAsync(connection, Caller.Of(context), request.HandlerId.Length > 0 ? request.HandlerId : null,
                 request.UnitId.Length > 0 ? request.UnitId : null, ct);
-        var filter = request.HandlerId.Length > 0 ? "d.handler_id = @HandlerId" : "d.handler_id IN (SELECT handler_id FROM handlers WHERE unit_id = @UnitId)";
-        if (request.AfterNotificationId.Length == 0)
-        {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            // The newest delivered so far: only what arrives after the call started is streamed.
-            after = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
-                $"{Select} {filter} ORDER BY d.notification_id DESC LIMIT 1",
-                new { request.HandlerId, request.UnitId }, cancellationToken: ct)) ?? Guid.Empty;
+            if (request.AfterNotificationId.Length > 0)
+            {
+                floor = await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"SELECT d.delivered_seq {From} {filter} AND d.notification_id = @after",
+                    new { request.HandlerId, request.UnitId, after }, cancellationToken: ct))
+                    ?? throw DomainException.Invalid("after_notification_id", "is not a delivered notification of this inbox");
+            }
+            else
+            {
+                // From now: the latest deliveries count as already seen, so one that commits late is still streamed.
+                foreach (var (id, seq) in await connection.QueryAsync<(Guid, long)>(new CommandDefinition(
+                             $"SELECT d.notification_id, d.delivered_seq {From} {filter} ORDER BY d.delivered_seq DESC LIMIT {Overlap}",
+                             new { request.HandlerId, request.UnitId }, cancellationToken: ct)))
+                    sent[id] = seq;
+                floor = sent.Count > 0 ? sent.Values.Min() - 1 : 0;
+            }
         }
 
+        var cursor = floor;
         while (!ct.IsCancellationRequested)
         {
             List<NotificationRow> batch;
             await using (var connection = await db.OpenConnectionAsync(ct))
                 batch = (await connection.QueryAsync<NotificationRow>(new CommandDefinition($"""
-                    {Select} {filter} AND d.notification_id > @after
-                    ORDER BY d.notification_id LIMIT 100
-                    """, new { request.HandlerId, request.UnitId, after }, cancellationToken: ct))).ToList();
-            foreach (var row in batch)
+                    {Select} {filter} AND d.delivered_seq > greatest(@floor, @cursor - {Overlap})
+                    ORDER BY d.delivered_seq LIMIT {2 * Overlap}
+                    """, new { request.HandlerId, request.UnitId, floor, cursor }, cancellationToken: ct))).ToList();
+            var fresh = batch.Where(row => !sent.ContainsKey(row.Id)).ToList();
+            foreach (var row in fresh)
             {
                 await responseStream.WriteAsync(row.ToContract(), ct);
-                after = row.Id;
+                sent[row.Id] = row.DeliveredSeq;
             }
-            if (batch.Count < 100)
+            cursor = Math.Max(cursor, batch.Count > 0 ? batch.Max(row => row.DeliveredSeq) : cursor);
+            foreach (var old in sent.Where(p => p.Value <= cursor - Overlap).Select(p => p.Key).ToList())
+                sent.Remove(old);
+            if (fresh.Count == 0)
                 await feed.WaitAsync(ct);
         }
     }
+
+    private const int Overlap = 100;
 
     /// <summary>A handler reads only their own inbox; supervisors and inspectors those of their unit's subtree;
     /// administrators and auditors any. Anything else is PERMISSION_DENIED.</summary>
@@ -101,13 +120,17 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
     }
 
     // Delivered inbox notifications only; callers add their WHERE conditions with AND.
-    private const string Select = """
-        SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at,
-               n.clock, n.milestone, n.milestone_at, n.late
+    private const string From = """
         FROM notification_deliveries d
         JOIN notifications n ON n.id = d.notification_id
         JOIN complaints c ON c.id = n.complaint_id
         WHERE d.channel = 'Inbox' AND d.delivered_at IS NOT NULL AND
+        """;
+
+    private const string Select = $"""
+        SELECT n.id, n.handler_id, n.kind, n.complaint_id, c.case_number, n.text, n.created_at, d.delivered_at,
+               coalesce(d.delivered_seq, 0) AS delivered_seq, n.clock, n.milestone, n.milestone_at, n.late
+        {From}
         """;
 
     private sealed class NotificationRow
@@ -120,6 +143,7 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
         public string Text { get; init; } = "";
         public DateTime CreatedAt { get; init; }
         public DateTime DeliveredAt { get; init; }
+        public long DeliveredSeq { get; init; }
         public string Clock { get; init; } = "";
         public string Milestone { get; init; } = "";
         public DateTime? MilestoneAt { get; init; }

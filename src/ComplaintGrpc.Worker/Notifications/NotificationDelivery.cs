@@ -53,7 +53,8 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         }
 
         var marked = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE notification_deliveries SET delivered_at = @now, attempts = attempts + 1, last_error = NULL
+            UPDATE notification_deliveries SET delivered_at = @now, attempts = attempts + 1, last_error = NULL,
+                delivered_seq = nextval('inbox_delivery_seq')
             WHERE notification_id = @notificationId AND channel = @channel AND delivered_at IS NULL
             """, new { notificationId, channel, now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: cancellationToken));
         // Wakes WatchNotifications streams in the server; PostgreSQL sends it at commit.

@@ -1,6 +1,9 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
+using ComplaintGrpc.Worker.Notifications;
+using Dapper;
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ComplaintGrpc.IntegrationTests.Notifications;
 
@@ -33,6 +36,38 @@ public sealed class WatchNotificationsTests(ServerHost host) : IClassFixture<Ser
         // Reconnecting after the first notification replays exactly what came after it.
         using var resumed = host.Notifications.WatchNotifications(new WatchNotificationsRequest { HandlerId = org.Handler, AfterNotificationId = seen.NotificationId });
         Assert.Equal(second.Id, (await NextAsync(resumed.ResponseStream, worker)).ComplaintId);
+    }
+
+    [Fact]
+    public async Task A_notification_raised_earlier_but_delivered_later_is_still_streamed()
+    {
+        var org = await Sample.OrganizationAsync(host.Organization);
+        var steps = new CaseSteps(host.Complaints, org);
+        var seen = await steps.AssignedAsync();
+        var earlier = await steps.AssignedAsync();
+        var later = await steps.AssignedAsync();
+        async Task<Guid> NotificationOf(string complaintId)
+        {
+            await using var c = await host.Database.OpenConnectionAsync();
+            var id = await c.ExecuteScalarAsync<Guid>("SELECT id FROM notifications WHERE complaint_id = @complaintId::uuid", new { complaintId });
+            await c.ExecuteAsync("INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at) VALUES (@id, 'Inbox', @handler, now())",
+                new { id, handler = org.Handler });
+            return id;
+        }
+        var (zeroth, first, second) = (await NotificationOf(seen.Id), await NotificationOf(earlier.Id), await NotificationOf(later.Id));
+        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, [new InboxChannel()], NullLogger<NotificationDelivery>.Instance);
+        await delivery.DeliverAsync(zeroth, InboxChannel.ChannelName, CancellationToken.None);
+        // The desk app last saw the zeroth notification.
+        using var watch = host.Notifications.WatchNotifications(new WatchNotificationsRequest { HandlerId = org.Handler, AfterNotificationId = zeroth.ToString() });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // The one raised later reaches the inbox first (the other was held, say through quiet hours).
+        await delivery.DeliverAsync(second, InboxChannel.ChannelName, CancellationToken.None);
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(later.Id, watch.ResponseStream.Current.ComplaintId);
+        await delivery.DeliverAsync(first, InboxChannel.ChannelName, CancellationToken.None);
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(earlier.Id, watch.ResponseStream.Current.ComplaintId);
     }
 
     [Fact]
