@@ -18,7 +18,10 @@ public sealed partial class CalendarStore(NpgsqlDataSource db, TimeProvider cloc
     private readonly Counter<long> _uncovered = meters.Create("ComplaintGrpc.TimeLimits")
         .CreateCounter<long>("complaints.deadlines.calendar_not_covered", description: "Deadlines computed with plain weekdays because the calendar lacks a year");
 
-    private (WorkingDayCalendar Calendar, DateTimeOffset LoadedAt)? _cached;
+    // One reference, swapped whole: readers on other threads never see half of it.
+    private volatile Snapshot? _cached;
+
+    private sealed record Snapshot(WorkingDayCalendar Calendar, DateTimeOffset LoadedAt);
 
     public async Task<WorkingDayCalendar> CurrentAsync(CancellationToken ct)
     {
@@ -27,7 +30,7 @@ public sealed partial class CalendarStore(NpgsqlDataSource db, TimeProvider cloc
         await using var connection = await db.OpenConnectionAsync(ct);
         var documents = await connection.QueryAsync<string>(new CommandDefinition("SELECT document FROM calendar_years ORDER BY year", cancellationToken: ct));
         var calendar = WorkingDayCalendar.ChinaDefault().With(documents.Select(CalendarYear.Parse));
-        _cached = (calendar, clock.GetUtcNow());
+        _cached = new Snapshot(calendar, clock.GetUtcNow());
         return calendar;
     }
 

@@ -10,7 +10,7 @@ namespace ComplaintGrpc.Server.Complaints;
 public static class Assignment
 {
     /// <summary>The unit exists, and lies within the caller's own subtree (a supervisor dispatches only downwards).</summary>
-    public static async Task RequireActiveUnitAsync(StepContext step, string unitId)
+    public static async Task RequireUnitInScopeAsync(StepContext step, string unitId)
     {
         var found = await step.Connection.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(
             $"SELECT {CaseScope.UnitInScope} FROM units WHERE unit_id = @unit",

@@ -45,7 +45,7 @@ public sealed class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, C
             .Text("note", request.Note, NoteMax, multiline: true));
         return Apply(id, request.Etag, context, async step =>
         {
-            await Assignment.RequireActiveUnitAsync(step, request.UnitId);
+            await Assignment.RequireUnitInScopeAsync(step, request.UnitId);
             return CaseLifecycle.DispatchToUnit(step.Case.ToState(), request.UnitId, request.Note);
         });
     }

@@ -14,7 +14,7 @@ using Npgsql;
 namespace ComplaintGrpc.Server.Complaints;
 
 /// <summary>
-/// SubmitComplaint. Exactly-once on request_id: the insert is <c>ON CONFLICT (request_id) DO NOTHING</c>, so of any
+/// SubmitComplaint. Exactly-once on (submitter, request_id): the insert is <c>ON CONFLICT DO NOTHING</c> on that key, so of any
 /// number of concurrent submits with one key exactly one inserts; the others wait for it to commit, then return the
 /// stored case if their content is the same (SHA-256 of the message) or fail ALREADY_EXISTS if it is not.
 /// The case and its first history event are one transaction. Keys are per submitter: intake systems cannot collide.

@@ -114,6 +114,8 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
     public override async Task<ListHandlersResponse> ListHandlers(ListHandlersRequest request, ServerCallContext context)
     {
         new RequestValidator().Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id").ThrowIfInvalid();
+        var caller = Caller.Of(context);
+        var seesEmail = caller.Is(Roles.Administrator) || caller.Is(Roles.Supervisor);
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var rows = await connection.QueryAsync<(string HandlerId, string UnitId, string Name, string Email, string Role)>(new CommandDefinition(
             "SELECT handler_id, unit_id, name, email, role FROM handlers WHERE unit_id = @UnitId AND active ORDER BY handler_id",
@@ -122,7 +124,15 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
         {
             Handlers =
             {
-                rows.Select(h => new Handler { HandlerId = h.HandlerId, UnitId = h.UnitId, Name = h.Name, Email = h.Email, Role = System.Enum.Parse<HandlerRole>(h.Role) }),
+                rows.Select(h => new Handler
+                {
+                    HandlerId = h.HandlerId,
+                    UnitId = h.UnitId,
+                    Name = h.Name,
+                    // Staff e-mail addresses are for those who run the organisation, not for every caller.
+                    Email = seesEmail ? h.Email : "",
+                    Role = System.Enum.Parse<HandlerRole>(h.Role),
+                }),
             },
         };
     }

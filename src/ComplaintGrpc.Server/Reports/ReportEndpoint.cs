@@ -93,6 +93,9 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
             return null;
         if (!ReportWindow.TryParseDate(text, out var date))
             throw DomainException.Invalid("report_date", required ? "is required, as yyyy-MM-dd" : "must be yyyy-MM-dd or empty for the latest");
+        // Complaints exist from 2000 on; far-off dates would overflow the cut-off arithmetic.
+        if (date.Year is < 2000 or > 2200)
+            throw DomainException.Invalid("report_date", "must be between 2000-01-01 and 2200-12-31");
         return date;
     }
 }
