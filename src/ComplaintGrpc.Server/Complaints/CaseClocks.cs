@@ -19,8 +19,6 @@ namespace ComplaintGrpc.Server.Complaints;
 /// </summary>
 public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, TimeProvider clock)
 {
-    public static readonly TimeZoneInfo DefaultZone = DeadlineCalculator.DefaultZone;
-
     /// <summary>Applies a lifecycle step to the case's clocks and returns what changed, for the history entry.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         CaseRow updated, Transition transition, DateTimeOffset now, CancellationToken ct)
@@ -97,10 +95,10 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
     public static async Task<TimeZoneInfo> ZoneOfAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string? unitId, CancellationToken ct)
     {
         if (unitId is null)
-            return DefaultZone;
+            return DeadlineCalculator.DefaultZone;
         var id = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT time_zone FROM units WHERE unit_id = @unitId", new { unitId }, tx, cancellationToken: ct));
-        return id is null ? DefaultZone : TimeZoneInfo.FindSystemTimeZoneById(id);
+        return id is null ? DeadlineCalculator.DefaultZone : TimeZoneInfo.FindSystemTimeZoneById(id);
     }
 
     private static async Task<IReadOnlyList<CaseClock>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId, CancellationToken ct) =>

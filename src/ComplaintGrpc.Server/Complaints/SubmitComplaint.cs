@@ -4,6 +4,7 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.Intake;
 using ComplaintGrpc.Domain.Lifecycle;
+using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage;
@@ -21,8 +22,6 @@ namespace ComplaintGrpc.Server.Complaints;
 /// </summary>
 public static class SubmitComplaint
 {
-    private static readonly TimeZoneInfo CaseNumberZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
-
     public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
         CaseClocks clocks, Caller caller, ILogger logger, CancellationToken ct)
     {
@@ -50,7 +49,7 @@ public static class SubmitComplaint
             new
             {
                 Id = Guid.CreateVersion7(now),
-                Day = TimeZoneInfo.ConvertTime(receivedAt, CaseNumberZone).ToString("yyyyMMdd", CultureInfo.InvariantCulture),
+                Day = TimeZoneInfo.ConvertTime(receivedAt, DeadlineCalculator.DefaultZone).ToString("yyyyMMdd", CultureInfo.InvariantCulture),
                 request.RequestId,
                 Hash = hash,
                 Channel = request.Channel.ToString(),

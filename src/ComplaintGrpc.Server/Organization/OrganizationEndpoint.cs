@@ -54,7 +54,7 @@ public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock
                 Level = unit.Level.ToString(),
                 unit.ParentUnitId,
                 Path = $"{parentPath}{unit.UnitId}/",
-                TimeZone = unit.TimeZone.Length > 0 ? unit.TimeZone : "Asia/Shanghai",
+                TimeZone = unit.TimeZone.Length > 0 ? unit.TimeZone : Domain.TimeLimits.DeadlineCalculator.DefaultZone.Id,
                 unit.CustomerCount,
                 Now = clock.GetUtcNow().UtcDateTime,
             }, cancellationToken: ct));

@@ -15,14 +15,11 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
 {
     private const int ChunkBytes = 64 * 1024;
 
-    /// <summary>Who reads the management report: supervisors, quality inspectors, administrators and auditors.</summary>
-    public const string ReportReaders = "supervisor,inspector,admin,auditor";
-
-    [Authorize(Roles = ReportReaders)]
+    [Authorize(Roles = Roles.ReportReaders)]
     public override async Task<BacklogReport> GetBacklogReport(GetBacklogReportRequest request, ServerCallContext context) =>
         await StoredAsync(request.ReportDate, context.CancellationToken);
 
-    [Authorize(Roles = ReportReaders)]
+    [Authorize(Roles = Roles.ReportReaders)]
     public override async Task<ListReportsResponse> ListReports(ListReportsRequest request, ServerCallContext context)
     {
         if (request.PageSize is < 0 or > 366)
@@ -55,7 +52,7 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
         return new RunBacklogReportResponse { RunId = runId.ToString() };
     }
 
-    [Authorize(Roles = ReportReaders)]
+    [Authorize(Roles = Roles.ReportReaders)]
     public override async Task DownloadReport(DownloadReportRequest request, IServerStreamWriter<ReportChunk> responseStream, ServerCallContext context)
     {
         new RequestValidator()

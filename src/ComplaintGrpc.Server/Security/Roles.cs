@@ -17,10 +17,12 @@ public static class Roles
     public const string Auditor = "auditor";
 
     // Role lists for [Authorize(Roles = ...)], one per kind of access.
-    public const string CaseReaders = "intake,handler,supervisor,inspector,admin,auditor";
+    public const string CaseReaders = Everyone;
     public const string CaseWorkers = "handler,supervisor";
     public const string Submitters = "intake,supervisor";
     public const string CallbackTakers = "inspector,supervisor";
     public const string InboxReaders = "handler,supervisor,inspector,admin,auditor";
+    /// <summary>Who reads the management report: supervisors, quality inspectors, administrators and auditors.</summary>
+    public const string ReportReaders = "supervisor,inspector,admin,auditor";
     public const string Everyone = "intake,handler,supervisor,inspector,admin,auditor";
 }

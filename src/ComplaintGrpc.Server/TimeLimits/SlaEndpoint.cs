@@ -30,7 +30,7 @@ public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, De
             .ThrowIfInvalid();
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var zone = DeadlineCalculator.DefaultZone;
         if (request.UnitId.Length > 0)
         {
             var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
