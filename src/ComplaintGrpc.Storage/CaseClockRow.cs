@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 
 namespace ComplaintGrpc.Storage;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ComplaintGrpc.Contracts.V1;
 using Dapper;
 using Npgsql;
 
@@ -11,7 +12,7 @@ namespace ComplaintGrpc.Storage;
 public static class CaseEvents
 {
     public static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId,
-        DateTimeOffset occurredAt, string actor, string action, string fromStatus, string toStatus,
+        DateTimeOffset occurredAt, string actor, CaseAction action, string fromStatus, string toStatus,
         IReadOnlyDictionary<string, string> details, CancellationToken ct)
     {
         var sequence = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
@@ -27,7 +28,7 @@ public static class CaseEvents
                 sequence,
                 occurredAt = occurredAt.UtcDateTime,
                 actor,
-                action,
+                action = action.ToString(),
                 fromStatus,
                 toStatus,
                 details = JsonSerializer.Serialize(details),

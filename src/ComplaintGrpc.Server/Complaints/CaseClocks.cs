@@ -7,8 +7,6 @@ using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
-using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
-using ContractClock = ComplaintGrpc.Contracts.V1.ClockKind;
 
 namespace ComplaintGrpc.Server.Complaints;
 
@@ -70,7 +68,7 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
 
     public static CaseDeadline ToContract(CaseClock c, DateTimeOffset? now = null) => new()
     {
-        Clock = System.Enum.Parse<ContractClock>(c.Kind.ToString()),
+        Clock = c.Kind,
         DueTime = Timestamp.FromDateTimeOffset(c.Deadline.DueAt),
         Limit = c.Limit.ToString(),
         CalendarCovered = c.Deadline.CalendarCovered,

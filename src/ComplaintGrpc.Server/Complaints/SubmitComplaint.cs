@@ -87,7 +87,7 @@ public static class SubmitComplaint
         }
 
         var state = inserted.ToState();
-        var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, "Submitted",
+        var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, CaseAction.Submitted,
             new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber });
         var clockChanges = await clocks.ApplyAsync(connection, tx, inserted, submitted, now, ct);
         await CaseEvents.AppendAsync(connection, tx, inserted.Id, now, caller.Actor, submitted.Action, CaseStatus.Unspecified.ToString(),

@@ -12,5 +12,5 @@ internal static partial class ServerLog
     public static partial void ComplaintReceived(ILogger logger, string caseNumber, Guid complaintId, Channel channel);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Complaint {ComplaintId}: {Action} by {Actor}, {From} -> {To}")]
-    public static partial void Transitioned(ILogger logger, Guid complaintId, string action, string actor, CaseStatus from, CaseStatus to);
+    public static partial void Transitioned(ILogger logger, Guid complaintId, CaseAction action, string actor, CaseStatus from, CaseStatus to);
 }

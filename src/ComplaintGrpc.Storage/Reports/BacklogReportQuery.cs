@@ -3,7 +3,6 @@ using ComplaintGrpc.Domain.TimeLimits;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
-using ClockKind = ComplaintGrpc.Contracts.V1.ClockKind;
 using Enum = System.Enum;
 
 namespace ComplaintGrpc.Storage.Reports;
@@ -36,6 +35,18 @@ public static class BacklogReportQuery
         p.Add("reportDate", window.ReportDate.ToDateTime(TimeOnly.MinValue));
         p.Add("ageFrom", window.ReportDate.AddDays(-AgeingHorizonDays).ToDateTime(TimeOnly.MinValue));
         p.Add("trendFrom", window.ReportDate.AddDays(1 - ReportWindow.TrendDays).ToDateTime(TimeOnly.MinValue));
+        // History actions and clock names come from the contract's enums, never spelled in SQL.
+        p.Add("workerActions", Names(CaseAction.ClockBreached, CaseAction.Escalated));
+        p.Add("dispatched", nameof(CaseAction.DispatchedToUnit));
+        p.Add("assigned", nameof(CaseAction.HandlerAssigned));
+        p.Add("assignmentActions", Names(CaseAction.DispatchedToUnit, CaseAction.HandlerAssigned, CaseAction.AssignmentReturned));
+        p.Add("dayActions", Names(CaseAction.Closed, CaseAction.Reopened, CaseAction.CallbackSatisfied, CaseAction.CallbackDissatisfied, CaseAction.Escalated));
+        p.Add("closed", nameof(CaseAction.Closed));
+        p.Add("reopenings", Names(CaseAction.Reopened, CaseAction.CallbackDissatisfied));
+        p.Add("escalated", nameof(CaseAction.Escalated));
+        p.Add("satisfied", nameof(CaseAction.CallbackSatisfied));
+        p.Add("callbacks", Names(CaseAction.CallbackSatisfied, CaseAction.CallbackDissatisfied));
+        p.Add("replyClock", nameof(ClockKind.Reply));
         // The calendar travels as two arrays, so SQL applies exactly WorkingDayCalendar.IsWorkingDay's rule:
         // Monday-Friday, minus holidays, plus make-up working days.
         p.Add("holidays", calendar.Years.SelectMany(y => y.Holidays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
@@ -98,6 +109,8 @@ public static class BacklogReportQuery
         }
         return (report, covered);
     }
+
+    private static string[] Names(params CaseAction[] actions) => [.. actions.Select(a => a.ToString())];
 
     /// <summary>The two top-10 lists, from the per-unit figures already computed (a sort over units, not cases).</summary>
     private static void Rank(BacklogReport report)
@@ -173,15 +186,15 @@ public static class BacklogReportQuery
         JOIN complaints c ON c.id = ids.id
         LEFT JOIN LATERAL (
             SELECT e.to_status FROM complaint_events e
-            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action NOT IN ('ClockBreached', 'Escalated')
+            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND NOT (e.action = ANY(@workerActions))
             ORDER BY e.sequence DESC LIMIT 1) s ON c.updated_at >= @cutOff
         LEFT JOIN LATERAL (
             SELECT e.details->>'unit_id' AS unit_id FROM complaint_events e
-            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = 'DispatchedToUnit'
+            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = @dispatched
             ORDER BY e.sequence DESC LIMIT 1) d ON c.updated_at >= @cutOff
         LEFT JOIN LATERAL (
-            SELECT CASE WHEN e.action = 'HandlerAssigned' THEN e.details->>'handler_id' END AS handler_id FROM complaint_events e
-            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action IN ('DispatchedToUnit', 'HandlerAssigned', 'AssignmentReturned')
+            SELECT CASE WHEN e.action = @assigned THEN e.details->>'handler_id' END AS handler_id FROM complaint_events e
+            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = ANY(@assignmentActions)
             ORDER BY e.sequence DESC LIMIT 1) h ON c.updated_at >= @cutOff;
         """;
 
@@ -209,10 +222,10 @@ public static class BacklogReportQuery
             SELECT e.complaint_id, e.action, r.unit_id
             FROM complaint_events e
             JOIN report_cases r ON r.id = e.complaint_id
-            WHERE e.action IN ('Closed', 'Reopened', 'CallbackSatisfied', 'CallbackDissatisfied', 'Escalated')
+            WHERE e.action = ANY(@dayActions)
               AND e.occurred_at >= @dayStart AND e.occurred_at < @cutOff),
         closed_today AS (
-            SELECT DISTINCT complaint_id AS id, unit_id FROM day_events WHERE action = 'Closed')
+            SELECT DISTINCT complaint_id AS id, unit_id FROM day_events WHERE action = @closed)
         SELECT unit_id, 'open' AS metric, '' AS key, count(*) AS n FROM open_cases GROUP BY unit_id
         UNION ALL SELECT unit_id, 'status', status, count(*) FROM open_cases GROUP BY unit_id, status
         UNION ALL SELECT unit_id, 'category', category, count(*) FROM open_cases GROUP BY unit_id, category
@@ -228,14 +241,14 @@ public static class BacklogReportQuery
         UNION ALL SELECT unit_id, 'received', '', count(*) FROM report_cases WHERE received_at >= @dayStart GROUP BY unit_id
         UNION ALL SELECT unit_id, 'received_30d', '', count(*) FROM report_cases WHERE received_at >= @windowStart GROUP BY unit_id
         UNION ALL SELECT unit_id, 'closed', '', count(*) FROM closed_today GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'reopened', '', count(*) FROM day_events WHERE action IN ('Reopened', 'CallbackDissatisfied') GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'escalated', '', count(DISTINCT complaint_id) FROM day_events WHERE action = 'Escalated' GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'callback_satisfied', '', count(*) FROM day_events WHERE action = 'CallbackSatisfied' GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'callbacks', '', count(*) FROM day_events WHERE action IN ('CallbackSatisfied', 'CallbackDissatisfied') GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'reopened', '', count(*) FROM day_events WHERE action = ANY(@reopenings) GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'escalated', '', count(DISTINCT complaint_id) FROM day_events WHERE action = @escalated GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'callback_satisfied', '', count(*) FROM day_events WHERE action = @satisfied GROUP BY unit_id
+        UNION ALL SELECT unit_id, 'callbacks', '', count(*) FROM day_events WHERE action = ANY(@callbacks) GROUP BY unit_id
         UNION ALL SELECT t.unit_id, 'reply_judged', '', count(*) FROM closed_today t
-                  JOIN case_clocks k ON k.complaint_id = t.id AND k.clock = 'Reply' AND k.stopped_at < @cutOff GROUP BY t.unit_id
+                  JOIN case_clocks k ON k.complaint_id = t.id AND k.clock = @replyClock AND k.stopped_at < @cutOff GROUP BY t.unit_id
         UNION ALL SELECT t.unit_id, 'reply_on_time', '', count(*) FROM closed_today t
-                  JOIN case_clocks k ON k.complaint_id = t.id AND k.clock = 'Reply' AND k.stopped_at < @cutOff AND k.stopped_at < k.due_at
+                  JOIN case_clocks k ON k.complaint_id = t.id AND k.clock = @replyClock AND k.stopped_at < @cutOff AND k.stopped_at < k.due_at
                   GROUP BY t.unit_id
         UNION ALL SELECT t.unit_id, 'breached_closed', '', count(*) FROM closed_today t
                   WHERE EXISTS (SELECT 1 FROM case_clocks k WHERE k.complaint_id = t.id AND k.stopped_at < @cutOff AND k.stopped_at >= k.due_at)
@@ -258,7 +271,7 @@ public static class BacklogReportQuery
                (SELECT count(*) FROM complaints c
                 WHERE c.received_at >= (d AT TIME ZONE @zone) AND c.received_at < ((d + interval '1 day') AT TIME ZONE @zone)) AS received,
                (SELECT count(DISTINCT e.complaint_id) FROM complaint_events e
-                WHERE e.action = 'Closed' AND e.occurred_at >= (d AT TIME ZONE @zone) AND e.occurred_at < ((d + interval '1 day') AT TIME ZONE @zone)) AS closed
+                WHERE e.action = @closed AND e.occurred_at >= (d AT TIME ZONE @zone) AND e.occurred_at < ((d + interval '1 day') AT TIME ZONE @zone)) AS closed
         FROM generate_series(@trendFrom::timestamp, @reportDate::timestamp, interval '1 day') d
         ORDER BY d
         """;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
+using ComplaintGrpc.Domain.TimeLimits;
 using CsvHelper;
 
 namespace ComplaintGrpc.Storage.Reports;
@@ -68,7 +69,7 @@ public static class ReportCsv
                     Row("工单编号", "时限", "单位编码", "单位名称", "处理人编码", "处理人", "等级", "投诉分类", "状态", "到期时间", overdue ? "超期小时数" : "剩余小时数");
                     foreach (var a in overdue ? report.Overdue : report.DueSoon)
                     {
-                        Row(a.CaseNumber, ReportText.ClockName(a.Clock), a.UnitId, a.UnitName, a.HandlerId, a.HandlerName, ReportText.LevelName(a.Level),
+                        Row(a.CaseNumber, a.Clock.ChineseName(), a.UnitId, a.UnitName, a.HandlerId, a.HandlerName, ReportText.LevelName(a.Level),
                             Taxonomy.ChineseName(a.Category), Taxonomy.ChineseName(a.Status), ReportText.Local(a.DueTime, zone),
                             ReportText.Hours(overdue ? a.OverdueBy : a.DueIn));
                     }

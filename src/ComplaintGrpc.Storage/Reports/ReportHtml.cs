@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
+using ComplaintGrpc.Domain.TimeLimits;
 
 namespace ComplaintGrpc.Storage.Reports;
 
@@ -100,7 +101,7 @@ public static class ReportHtml
             .Append(overdue ? "超期(小时)" : "剩余(小时)").Append("</th></tr>");
         foreach (var a in alerts)
         {
-            h.Append("<tr><td>").Append(E(a.CaseNumber)).Append("</td><td>").Append(E(ReportText.ClockName(a.Clock))).Append("</td><td>")
+            h.Append("<tr><td>").Append(E(a.CaseNumber)).Append("</td><td>").Append(E(a.Clock.ChineseName())).Append("</td><td>")
                 .Append(E(a.UnitName)).Append("</td><td>").Append(E(a.HandlerName)).Append("</td><td>").Append(E(ReportText.LevelName(a.Level)))
                 .Append("</td><td>").Append(E(Taxonomy.ChineseName(a.Category))).Append("</td><td>").Append(E(Taxonomy.ChineseName(a.Status)))
                 .Append("</td><td>").Append(E(ReportText.Local(a.DueTime, zone))).Append("</td><td class=n>")

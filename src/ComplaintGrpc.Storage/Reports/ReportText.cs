@@ -31,15 +31,6 @@ public static class ReportText
         _ => channel.ToString(),
     };
 
-    public static string ClockName(ClockKind clock) => clock switch
-    {
-        ClockKind.Dispatch => "派单",
-        ClockKind.FirstContact => "联系客户",
-        ClockKind.Reply => "答复",
-        ClockKind.Callback => "回访",
-        _ => clock.ToString(),
-    };
-
     public static string Local(Timestamp? t, TimeZoneInfo zone) => t is null ? "" :
         TimeZoneInfo.ConvertTime(t.ToDateTimeOffset(), zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 

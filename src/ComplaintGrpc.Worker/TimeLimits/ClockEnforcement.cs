@@ -6,7 +6,6 @@ using ComplaintGrpc.Storage;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
 
 namespace ComplaintGrpc.Worker.TimeLimits;
 
@@ -58,7 +57,7 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
                 if (milestone.Kind == MilestoneKind.Breach && breachedAt is null)
                 {
                     breachedAt = milestone.At.UtcDateTime;
-                    await CaseEvents.AppendAsync(connection, tx, complaintId, milestone.At, "system", "ClockBreached", row.Status, row.Status,
+                    await CaseEvents.AppendAsync(connection, tx, complaintId, milestone.At, "system", CaseAction.ClockBreached, row.Status, row.Status,
                         new Dictionary<string, string>
                         {
                             ["clock"] = row.Clock,
@@ -71,7 +70,7 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
                 if (caseClock.IsRunning)
                 {
                     escalationLevel = milestone.EscalationLevel;
-                    await CaseEvents.AppendAsync(connection, tx, complaintId, milestone.At, "system", "Escalated", row.Status, row.Status,
+                    await CaseEvents.AppendAsync(connection, tx, complaintId, milestone.At, "system", CaseAction.Escalated, row.Status, row.Status,
                         new Dictionary<string, string>
                         {
                             ["clock"] = row.Clock,
@@ -164,20 +163,12 @@ public sealed class ClockEnforcement(NpgsqlDataSource db, TimeProvider clock, IO
         var due = TimeZoneInfo.ConvertTime(clock.Deadline.DueAt, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
         var what = milestone.Kind switch
         {
-            MilestoneKind.Reminder => $"[催办 Reminder] 工单 {row.CaseNumber} 的{ClockName(clock.Kind)}时限将于 {due} 到期 ({milestone.Name}).",
-            MilestoneKind.Breach => $"[超时 Breach] 工单 {row.CaseNumber} 的{ClockName(clock.Kind)}时限已于 {due} 超期.",
-            _ => $"[督办 Escalation L{milestone.EscalationLevel}] 工单 {row.CaseNumber} 的{ClockName(clock.Kind)}时限已于 {due} 超期, 请督办.",
+            MilestoneKind.Reminder => $"[催办 Reminder] 工单 {row.CaseNumber} 的{clock.Kind.ChineseName()}时限将于 {due} 到期 ({milestone.Name}).",
+            MilestoneKind.Breach => $"[超时 Breach] 工单 {row.CaseNumber} 的{clock.Kind.ChineseName()}时限已于 {due} 超期.",
+            _ => $"[督办 Escalation L{milestone.EscalationLevel}] 工单 {row.CaseNumber} 的{clock.Kind.ChineseName()}时限已于 {due} 超期, 请督办.",
         };
         return late ? what + " (迟发 late: the worker was not running when this fell due)" : what;
     }
-
-    private static string ClockName(ClockKind kind) => kind switch
-    {
-        ClockKind.Dispatch => "派单",
-        ClockKind.FirstContact => "联系客户",
-        ClockKind.Reply => "答复",
-        _ => "回访",
-    };
 
     /// <summary>The clock with the case columns enforcement needs.</summary>
     private sealed class ClockCaseRow : CaseClockRow

@@ -1,5 +1,6 @@
 using ComplaintGrpc.Domain.TimeLimits;
 using static ComplaintGrpc.Domain.Tests.TimeLimits.TestTimes;
+using ClockKind = ComplaintGrpc.Contracts.V1.ClockKind;
 using Level = ComplaintGrpc.Contracts.V1.Level;
 
 namespace ComplaintGrpc.Domain.Tests.TimeLimits;
