@@ -12,6 +12,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Notification {NotificationId} was already delivered by {Channel}; nothing to do")]
     public static partial void NotificationAlreadyDelivered(ILogger logger, Guid notificationId, string channel);
 
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Outbox sweep delivered {Count} notification(s) to inboxes")]
+    public static partial void InboxDelivered(ILogger logger, int count);
+
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Deadline sweep handed {Count} clock(s) to Hangfire")]
     public static partial void ClocksHandedOver(ILogger logger, int count);
 
