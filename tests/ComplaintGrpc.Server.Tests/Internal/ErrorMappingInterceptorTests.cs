@@ -122,7 +122,7 @@ public sealed class ErrorMappingInterceptorTests
     {
         // PoolingDataSource.Get when no connection came free within the connection string's Timeout.
         { "pool exhausted", new NpgsqlException("The connection pool has been exhausted, either raise 'Max Pool Size' (currently 1) or 'Timeout' (currently 1 seconds) in your connection string.", new TimeoutException()) },
-        { "connect timeout", new NpgsqlException("Failed to connect to 10.0.0.1:5432", new TimeoutException("Timeout during connection attempt")) },
+        { "connect timeout", new NpgsqlException("Failed to connect to 127.0.0.1:5432", new TimeoutException("Timeout during connection attempt")) },
         { "open timed out", new NpgsqlException("The operation has timed out", new TimeoutException()) },
         { "connection refused", new NpgsqlException("Failed to connect to 127.0.0.1:1", new SocketException((int)SocketError.ConnectionRefused)) },
         { "connection lost", new NpgsqlException("Exception while reading from stream", new EndOfStreamException()) },
