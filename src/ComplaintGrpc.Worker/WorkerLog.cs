@@ -12,9 +12,12 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Notification {NotificationId} was already delivered by {Channel}; nothing to do")]
     public static partial void NotificationAlreadyDelivered(ILogger logger, Guid notificationId, string channel);
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Deadline sweep handed {Count} clock(s) to Hangfire")]
-    public static partial void ClocksHandedOver(ILogger logger, int count);
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Deadline sweep acted on {Clocks} clock(s) of {Cases} case(s) in {ElapsedMs} ms ({ClocksPerSecond:F0} clocks/s)")]
+    public static partial void ClocksEnforced(ILogger logger, int clocks, int cases, long elapsedMs, double clocksPerSecond);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Case {CaseNumber}: the {Clock} clock breached at {DueAt:O}")]
     public static partial void ClockBreached(ILogger logger, string caseNumber, string clock, DateTimeOffset dueAt);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "A deadline sweep batch failed and was rolled back; its clocks stay due for the next firing")]
+    public static partial void DeadlineBatchFailed(ILogger logger, Exception exception);
 }
