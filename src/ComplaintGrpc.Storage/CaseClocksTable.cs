@@ -76,7 +76,7 @@ public static class CaseClocksTable
                 suspendedAt = clocks.Select(c => c.Clock.SuspendedAt?.UtcDateTime).ToArray(),
                 pauses = clocks.Select(c => JsonSerializer.Serialize(c.Clock.Pauses)).ToArray(),
                 stoppedAt = clocks.Select(c => c.Clock.StoppedAt?.UtcDateTime).ToArray(),
-                next = clocks.Select(c => c.NextActionAt?.UtcDateTime).ToArray(),
+                next = clocks.Select(c => NotBefore(c.NextActionAt)).ToArray(),
             }, held.Transaction, cancellationToken: ct));
     }
 
@@ -115,9 +115,14 @@ public static class CaseClocksTable
                 now = now.UtcDateTime,
                 complaints = clocks.Select(c => c.ComplaintId).ToArray(),
                 kinds = clocks.Select(c => c.Kind.ToString()).ToArray(),
-                next = clocks.Select(c => c.NextActionAt?.UtcDateTime).ToArray(),
+                next = clocks.Select(c => NotBefore(c.NextActionAt)).ToArray(),
                 breachedAt = clocks.Select(c => c.BreachedAt?.UtcDateTime).ToArray(),
                 levels = clocks.Select(c => c.EscalationLevel).ToArray(),
             }, held.Transaction, cancellationToken: ct));
     }
+
+    /// <summary>next_action_at is stored rounded up to the microsecond (timestamptz precision), so that a clock is never
+    /// claimed a fraction of a microsecond before its milestone falls due, when there would be nothing to do yet.</summary>
+    private static DateTime? NotBefore(DateTimeOffset? at) =>
+        at is { } t ? new DateTime(t.UtcTicks + (10 - t.UtcTicks % 10) % 10, DateTimeKind.Utc) : null;
 }

@@ -34,7 +34,8 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
         Func<StepContext, Task<Transition>> decide, CancellationToken ct,
         Func<StepContext, CaseRow, Task>? afterWrite = null)
     {
-        var now = clock.GetUtcNow();
+        // Stored precision: the reply is built from the clocks just computed, and must equal a later read.
+        var now = clock.GetUtcNow().ToStoredPrecision();
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

@@ -25,7 +25,8 @@ public static class SubmitComplaint
     public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
         CaseClocks clocks, Caller caller, ILogger logger, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        // Stored precision: the reply is built from the clocks just computed, and must equal a later read.
+        var now = clock.GetUtcNow().ToStoredPrecision();
         var (receivedAt, phone) = ComplaintIntake.Validate(request, now);
         var hash = SHA256.HashData(request.ToByteArray());
         var customer = request.Customer;

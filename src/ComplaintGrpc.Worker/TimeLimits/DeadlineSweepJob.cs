@@ -52,7 +52,8 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
     {
         try
         {
-            var now = clock.GetUtcNow();
+            // Stored precision, so that the enforced_at watermark stored covers exactly the reminders acted on.
+            var now = clock.GetUtcNow().ToStoredPrecision();
             await using var connection = await db.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             var held = await CaseLocks.ClaimDueAsync(connection, tx, now, options.Value.ClockBatchSize, ct);
