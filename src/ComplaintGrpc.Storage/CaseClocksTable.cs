@@ -121,6 +121,13 @@ public static class CaseClocksTable
             }, held.Transaction, cancellationToken: ct));
     }
 
+    /// <summary>Puts off the held cases' clocks that are due by <paramref name="now"/> until <paramref name="until"/>
+    /// (they could not be acted on), leaving everything else about them as it is.</summary>
+    public static Task<int> SetAsideAsync(CaseLock held, DateTimeOffset now, DateTimeOffset until, CancellationToken ct) =>
+        held.Connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE case_clocks SET next_action_at = @until WHERE complaint_id = ANY(@ids) AND next_action_at <= @now",
+            new { ids = held.CaseIds.ToArray(), now = now.UtcDateTime, until = until.UtcDateTime }, held.Transaction, cancellationToken: ct));
+
     /// <summary>next_action_at is stored rounded up to the microsecond (timestamptz precision), so that a clock is never
     /// claimed a fraction of a microsecond before its milestone falls due, when there would be nothing to do yet.</summary>
     private static DateTime? NotBefore(DateTimeOffset? at) =>

@@ -46,6 +46,14 @@ public static class CaseLocks
         return row is null ? null : (new CaseLock(connection, tx, [caseId]), row);
     }
 
+    /// <summary>Locks these cases, waiting for any transaction that holds one (in id order, so two such calls cannot deadlock).</summary>
+    public static async Task<CaseLock> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<Guid> caseIds, CancellationToken ct)
+    {
+        var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM complaints WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", new { ids = caseIds.ToArray() }, tx, cancellationToken: ct))).ToList();
+        return new CaseLock(connection, tx, ids);
+    }
+
     /// <summary>A case this transaction has just inserted: no other transaction can see it before the commit, so this
     /// one holds it.</summary>
     public static CaseLock Inserted(NpgsqlConnection connection, NpgsqlTransaction tx, Guid caseId) => new(connection, tx, [caseId]);

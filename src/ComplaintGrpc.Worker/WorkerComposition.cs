@@ -37,6 +37,10 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DeadlineSweepMaxRun { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>A case whose due clocks cannot be acted on (the failure is logged) is looked at again after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ClockRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Hangfire worker threads in this process.</summary>
     [Range(1, 100)]
     public int HangfireWorkerCount { get; set; } = 4;

@@ -18,6 +18,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Case {CaseNumber}: the {Clock} clock breached at {DueAt:O}")]
     public static partial void ClockBreached(ILogger logger, string caseNumber, string clock, DateTimeOffset dueAt);
 
-    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "A deadline sweep batch failed and was rolled back; its clocks stay due for the next firing")]
-    public static partial void DeadlineBatchFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "A deadline sweep batch of {Cases} case(s) failed and was rolled back; its clocks stay due")]
+    public static partial void DeadlineBatchFailed(ILogger logger, int cases, Exception exception);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "Case {CaseId}: its due clocks could not be acted on; set aside until {RetryAt:O}")]
+    public static partial void CaseSetAside(ILogger logger, Guid caseId, DateTimeOffset retryAt, Exception exception);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Storage;
@@ -16,8 +17,9 @@ namespace ComplaintGrpc.Worker.TimeLimits;
 /// heads of every unit involved in another, plan with <see cref="ClockEnforcement"/>, then write the history events,
 /// the notifications and the clocks' new records with one multi-row statement each. Batches repeat until nothing is
 /// due, so a worker that was down catches up in one sweep, bounded by <see cref="WorkerOptions.DeadlineSweepMaxRun"/>
-/// per firing. A batch that fails rolls back whole: its clocks stay due, the failure is logged and the next firing
-/// tries again.
+/// per firing. A batch that fails rolls back whole (its clocks stay due) and is logged; its cases are then retried one
+/// per transaction, and a case that still fails alone is logged and set aside for <see cref="WorkerOptions.ClockRetryAfter"/>,
+/// so one bad case never stops the sweep. When the database itself fails, the firing fails and the next one retries.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IOptions<MilestoneOptions> milestones,
@@ -31,12 +33,30 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
     {
         var started = Stopwatch.GetTimestamp();
         var (clocks, cases) = (0, 0);
+        // After a batch fails, its cases are retried one per transaction, so that one case that cannot be acted on
+        // does not hold up the rest; a case that fails alone is set aside for ClockRetryAfter.
+        var isolating = 0;
         while (!ct.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < options.Value.DeadlineSweepMaxRun)
         {
-            var (batchClocks, batchCases) = await RunBatchAsync(ct);
-            if (batchCases == 0)
+            var size = isolating > 0 ? 1 : options.Value.ClockBatchSize;
+            var batch = await RunBatchAsync(size, ct);
+            if (batch.Failure is { } failure)
+            {
+                if (batch.Cases.Count == 0)
+                    ExceptionDispatchInfo.Throw(failure); // no case claimed: the database itself failed; the next firing retries
+                if (size > 1)
+                {
+                    isolating = batch.Cases.Count;
+                    continue;
+                }
+                await SetAsideAsync(batch.Cases[0], failure, ct);
+            }
+            else if (batch.Cases.Count == 0)
+            {
                 break;
-            (clocks, cases) = (clocks + batchClocks, cases + batchCases);
+            }
+            isolating = Math.Max(0, isolating - 1);
+            (clocks, cases) = (clocks + batch.Clocks, cases + batch.Cases.Count);
         }
         if (clocks > 0)
         {
@@ -48,17 +68,21 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
         return clocks;
     }
 
-    private async Task<(int Clocks, int Cases)> RunBatchAsync(CancellationToken ct)
+    /// <summary>One batch, one transaction. A failure rolls it back whole (its clocks stay due) and is returned with
+    /// the cases it had claimed.</summary>
+    private async Task<BatchResult> RunBatchAsync(int size, CancellationToken ct)
     {
+        IReadOnlyList<Guid> claimed = [];
         try
         {
             // Stored precision, so that the enforced_at watermark stored covers exactly the reminders acted on.
             var now = clock.GetUtcNow().ToStoredPrecision();
             await using var connection = await db.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var held = await CaseLocks.ClaimDueAsync(connection, tx, now, options.Value.ClockBatchSize, ct);
-            if (held.CaseIds.Count == 0)
-                return (0, 0);
+            var held = await CaseLocks.ClaimDueAsync(connection, tx, now, size, ct);
+            claimed = held.CaseIds;
+            if (claimed.Count == 0)
+                return new BatchResult(0, [], null);
             var due = await CaseClocksTable.LoadDueAsync(held, now, ct);
             var heads = (await connection.QueryAsync<(string UnitId, string HandlerId)>(new CommandDefinition("""
                 SELECT unit_id, handler_id FROM handlers
@@ -74,12 +98,26 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
             await tx.CommitAsync(ct);
             foreach (var (row, dueAt) in plan.Breaches)
                 WorkerLog.ClockBreached(logger, row.CaseNumber, row.Clock, dueAt);
-            return (due.Count, held.CaseIds.Count);
+            return new BatchResult(due.Count, claimed, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            WorkerLog.DeadlineBatchFailed(logger, e);
-            throw;
+            WorkerLog.DeadlineBatchFailed(logger, claimed.Count, e);
+            return new BatchResult(0, claimed, e);
         }
     }
+
+    private async Task SetAsideAsync(Guid caseId, Exception failure, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().ToStoredPrecision();
+        var until = now + options.Value.ClockRetryAfter;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var held = await CaseLocks.LockAsync(connection, tx, [caseId], ct);
+        await CaseClocksTable.SetAsideAsync(held, now, until, ct);
+        await tx.CommitAsync(ct);
+        WorkerLog.CaseSetAside(logger, caseId, until, failure);
+    }
+
+    private sealed record BatchResult(int Clocks, IReadOnlyList<Guid> Cases, Exception? Failure);
 }

@@ -193,6 +193,29 @@ public sealed class DeadlineSweepTests(SweepHost host, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_case_whose_clocks_cannot_be_acted_on_is_set_aside_and_the_rest_of_its_batch_goes_on()
+    {
+        var org = await host.OrganizationWithHeadsAsync();
+        var now = host.AdvanceToLocal(11);
+        var good = await host.AssignedCaseAsync(org, now.AddHours(-13));
+        var bad = await host.AssignedCaseAsync(org, now.AddHours(-13));
+        await using var connection = await host.Database.OpenConnectionAsync();
+        await connection.ExecuteAsync("UPDATE case_clocks SET limit_text = 'no such limit' WHERE complaint_id = @id::uuid AND clock = 'FirstContact'", new { id = bad.Id });
+        try
+        {
+            await host.SweepAsync();
+
+            Assert.Equal(["reminder-50"], Names(await host.RaisedAsync(good.Id, "FirstContact")));
+            Assert.Empty(await host.RaisedAsync(bad.Id, "FirstContact"));
+            Assert.Equal(now + new Worker.WorkerOptions().ClockRetryAfter, await host.NextActionAtAsync(bad.Id, "FirstContact"));
+        }
+        finally
+        {
+            await connection.ExecuteAsync("UPDATE case_clocks SET limit_text = '24 hours' WHERE complaint_id = @id::uuid AND clock = 'FirstContact'", new { id = bad.Id });
+        }
+    }
+
+    [Fact]
     public async Task A_backlog_of_due_clocks_is_acted_on_in_batches_with_exactly_one_notification_per_milestone_and_recipient()
     {
         const int cases = 3000;
