@@ -1,6 +1,5 @@
 using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
-using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Storage;
 
