@@ -1,7 +1,7 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Server.Security;
-using ComplaintGrpc.Storage.Reports;
+using ComplaintGrpc.Reporting;
 using Google.Protobuf;
 using Grpc.Core;
 using Hangfire;

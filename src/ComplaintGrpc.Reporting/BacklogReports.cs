@@ -7,9 +7,10 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ComplaintGrpc.Storage;
 using Npgsql;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// Computes, stores and reads backlog reports; used alike by the server (RPCs), the worker's nightly trigger and the

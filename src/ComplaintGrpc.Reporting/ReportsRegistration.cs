@@ -1,8 +1,7 @@
-using ComplaintGrpc.Storage.Reports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ComplaintGrpc.Storage;
+namespace ComplaintGrpc.Reporting;
 
 public static class ReportsRegistration
 {

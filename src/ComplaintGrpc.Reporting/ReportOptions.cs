@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>Bound from <c>Reports:*</c> (env <c>Reports__TimeZone</c>, ...); validated at start by both hosts.</summary>
 public sealed class ReportOptions

@@ -2,10 +2,11 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
+using ComplaintGrpc.Storage;
 using Npgsql;
 using Enum = System.Enum;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// Computes the figures of a backlog report with set-based SQL (ops/README.md, "Backlog report", defines each figure).

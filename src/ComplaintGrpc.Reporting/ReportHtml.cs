@@ -5,7 +5,7 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// The report as one self-contained HTML page a manager can open from an e-mail: inline CSS, charts as inline SVG,

@@ -4,7 +4,7 @@ using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 using CsvHelper;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// The report's tables as CSV, one file per table: UTF-8 with a byte-order mark (Excel otherwise reads Chinese text
