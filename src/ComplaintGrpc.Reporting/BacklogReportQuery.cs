@@ -25,9 +25,16 @@ public static class BacklogReportQuery
     /// <summary>How far back working days are indexed for ageing; older cases fall in the top bucket anyway.</summary>
     private const int AgeingHorizonDays = 3660;
 
+    /// <summary>How many clocks the report lists in <c>overdue</c> and in <c>due_soon</c> (the most overdue, the soonest
+    /// due). The counts cover them all; the full overdue list is <see cref="OverdueClocks"/>. A bound, so the stored
+    /// figures and the message do not grow with the backlog.</summary>
+    public const int ListedAlerts = 100;
+
     public static async Task<(BacklogReport Report, bool CalendarCovered)> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        ReportWindow window, WorkingDayCalendar calendar, CancellationToken ct)
+        ReportWindow window, WorkingDayCalendar calendar, int commandTimeoutSeconds, CancellationToken ct)
     {
+        CommandDefinition Command(string sql, DynamicParameters parameters) =>
+            new(sql, parameters, tx, commandTimeoutSeconds, cancellationToken: ct);
         var p = new DynamicParameters();
         p.Add("cutOff", window.CutOff.UtcDateTime);
         p.Add("dayStart", window.DayStart.UtcDateTime);
@@ -48,34 +55,33 @@ public static class BacklogReportQuery
         p.Add("satisfied", nameof(CaseAction.CallbackSatisfied));
         p.Add("callbacks", Names(CaseAction.CallbackSatisfied, CaseAction.CallbackDissatisfied));
         p.Add("replyClock", nameof(ClockKind.Reply));
+        p.Add("listed", ListedAlerts);
         // The calendar travels as two arrays, so SQL applies exactly WorkingDayCalendar.IsWorkingDay's rule:
         // Monday-Friday, minus holidays, plus make-up working days.
         p.Add("holidays", calendar.Years.SelectMany(y => y.Holidays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
         p.Add("makeUp", calendar.Years.SelectMany(y => y.MakeUpWorkingDays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
 
-        await connection.ExecuteAsync(new CommandDefinition(GatherCases, p, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(OwnFigures, p, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(Command(GatherCases, p));
+        await connection.ExecuteAsync(Command(OwnFigures, p));
 
-        var own = (await connection.QueryAsync<FigureRow>(new CommandDefinition(
-            "SELECT coalesce(unit_id, '') AS unit_id, metric, key, n FROM report_own", p, tx, cancellationToken: ct))).ToList();
-        var subtree = (await connection.QueryAsync<FigureRow>(new CommandDefinition("""
+        var own = (await connection.QueryAsync<FigureRow>(Command(
+            "SELECT coalesce(unit_id, '') AS unit_id, metric, key, n FROM report_own", p))).ToList();
+        var subtree = (await connection.QueryAsync<FigureRow>(Command("""
             SELECT u.unit_id, o.metric, o.key, sum(o.n)::bigint AS n
             FROM report_own o
             JOIN units ou ON ou.unit_id = o.unit_id
             JOIN units u ON starts_with(ou.path, u.path)
             GROUP BY u.unit_id, o.metric, o.key
-            """, p, tx, cancellationToken: ct))).ToList();
-        var units = (await connection.QueryAsync<UnitRow>(new CommandDefinition(
-            "SELECT unit_id, name, coalesce(parent_unit_id, '') AS parent_unit_id, path, customer_count FROM units ORDER BY path",
-            p, tx, cancellationToken: ct))).ToList();
-        var overdue = await connection.QueryAsync<AlertRow>(new CommandDefinition(
-            Alerts + " AND k.due_at <= @cutOff ORDER BY k.due_at, r.case_number, k.clock", p, tx, cancellationToken: ct));
-        var dueSoon = await connection.QueryAsync<AlertRow>(new CommandDefinition(
-            Alerts + " AND k.due_at > @cutOff AND k.due_at <= @cutOff + interval '24 hours' ORDER BY k.due_at, r.case_number, k.clock",
-            p, tx, cancellationToken: ct));
-        var trend = await connection.QueryAsync<TrendRow>(new CommandDefinition(Trend, p, tx, cancellationToken: ct));
-        var oldestOpen = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "SELECT min((received_at AT TIME ZONE @zone)::date)::timestamp FROM report_cases WHERE status <> 'Closed'", p, tx, cancellationToken: ct));
+            """, p))).ToList();
+        var units = (await connection.QueryAsync<UnitRow>(Command(
+            "SELECT unit_id, name, coalesce(parent_unit_id, '') AS parent_unit_id, path, customer_count FROM units ORDER BY path", p))).ToList();
+        var overdue = await connection.QueryAsync<AlertRow>(Command(
+            Alerts + " AND k.due_at <= @cutOff ORDER BY k.due_at, r.case_number, k.clock LIMIT @listed", p));
+        var dueSoon = await connection.QueryAsync<AlertRow>(Command(
+            Alerts + " AND k.due_at > @cutOff AND k.due_at <= @cutOff + interval '24 hours' ORDER BY k.due_at, r.case_number, k.clock LIMIT @listed", p));
+        var trend = await connection.QueryAsync<TrendRow>(Command(Trend, p));
+        var oldestOpen = await connection.ExecuteScalarAsync<DateTime?>(Command(
+            "SELECT min((received_at AT TIME ZONE @zone)::date)::timestamp FROM report_cases WHERE status <> 'Closed'", p));
 
         var report = new BacklogReport
         {
@@ -301,7 +307,7 @@ public static class BacklogReportQuery
         public long Closed { get; init; }
     }
 
-    private sealed class AlertRow
+    internal sealed class AlertRow
     {
         public Guid ComplaintId { get; init; }
         public string CaseNumber { get; init; } = "";
@@ -315,6 +321,7 @@ public static class BacklogReportQuery
         public string Status { get; init; } = "";
         public DateTime DueAt { get; init; }
 
+        /// <summary>The contract's alert, with overdue_by or due_in measured from <paramref name="cutOff"/>.</summary>
         public ClockAlert ToAlert(DateTimeOffset cutOff)
         {
             var due = DueAt.AsUtc();

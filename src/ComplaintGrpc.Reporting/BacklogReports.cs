@@ -70,7 +70,7 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
             bool covered;
             await using (var read = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
             {
-                (report, covered) = await BacklogReportQuery.ComputeAsync(connection, read, window, calendar, ct);
+                (report, covered) = await BacklogReportQuery.ComputeAsync(connection, read, window, calendar, options.Value.CommandTimeoutSeconds, ct);
                 await read.CommitAsync(ct);
             }
             if (!covered)
