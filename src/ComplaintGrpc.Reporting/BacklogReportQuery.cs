@@ -1,8 +1,8 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
-using ComplaintGrpc.Storage;
 using Npgsql;
 using Enum = System.Enum;
 

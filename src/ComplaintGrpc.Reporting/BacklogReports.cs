@@ -2,12 +2,12 @@ using System.Data;
 using System.Diagnostics;
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ComplaintGrpc.Storage;
 using Npgsql;
 
 namespace ComplaintGrpc.Reporting;
