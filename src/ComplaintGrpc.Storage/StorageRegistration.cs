@@ -53,8 +53,9 @@ public static class StorageRegistration
     public static NpgsqlDataSource DataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "complaints" };
-        var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!settings.ContainsKey("Max Auto Prepare"))
+        // The keys as written (NpgsqlConnectionStringBuilder.ContainsKey answers for every keyword it knows, set or not).
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 200;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
