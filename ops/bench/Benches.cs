@@ -1,0 +1,498 @@
+using System.Diagnostics;
+using System.Globalization;
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain.TimeLimits;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ComplaintGrpc.Bench;
+
+/// <summary>One line of the result table.</summary>
+public sealed record ResultRow(string Bench, string What, string Figure, string Baseline, string Ratio, string Goal, string Verdict, string Note = "");
+
+/// <summary>How big each bench is: the full run, or the small one of <c>--quick</c>.</summary>
+public sealed record Scale(int Cases, int SweepClocks, TimeSpan SweepWindow, TimeSpan SweepWait, int Backlog, TimeSpan BacklogObserve,
+    TimeSpan SubmitRun, TimeSpan GetRun, int ListWalks, double StormRate, TimeSpan StormRun)
+{
+    public static Scale Full(int cases, double stormRate, TimeSpan storm) => new(cases, 10_000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(150),
+        100_000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), 3, stormRate, storm);
+
+    public static Scale Quick(int cases) => new(cases, 1_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(25),
+        5_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), 1, 50, TimeSpan.FromSeconds(10));
+}
+
+public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, GrpcChannel[] channels, string intakeToken, string adminToken,
+    HostProcess server, Func<Task<HostProcess>> restartWorker, Action<string> say)
+{
+    private HostProcess _worker = null!;
+    private readonly List<ResultRow> _rows = [];
+    private int _channel;
+    private readonly string _run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+    private double _sweepSmallP99 = double.NaN;
+    private double _sweepSmallMissing;
+    private (double Submit, double Report) _serverMb, _workerMb;
+
+    private static readonly string[] ClosedStatus = ["Closed"];
+
+    public IReadOnlyList<ResultRow> Rows => _rows;
+
+    public HostProcess Worker { get => _worker; set => _worker = value; }
+
+    private ComplaintService.ComplaintServiceClient Complaints() => new(channels[Interlocked.Increment(ref _channel) % channels.Length]);
+
+    private static Metadata Auth(string token) => new() { { "authorization", "Bearer " + token } };
+
+    private static string F(double v, string format = "N0") => double.IsNaN(v) ? "-" : v.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Ratio(double figure, double baseline) => baseline > 0 && !double.IsNaN(figure) ? (figure / baseline).ToString("0.00", CultureInfo.InvariantCulture) : "-";
+
+    private static string Verdict(bool met) => met ? "met" : "**missed**";
+
+    // ---------------------------------------------------------------- sweep lateness
+
+    /// <summary>Clocks falling due within one window: cases whose FirstContact clock (Special: 2 h) reaches its 50 %
+    /// reminder at an instant spread over the window. Lateness = notification created_at − milestone_at.</summary>
+    public async Task<(double P99, int Missing, double P50)> SweepAsync(string label)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var windowStart = now + TimeSpan.FromSeconds(20);
+        var plans = Enumerable.Range(0, scale.SweepClocks).Select(i =>
+        {
+            var reminderAt = windowStart + scale.SweepWindow * (i / (double)scale.SweepClocks);
+            return new CasePlan(reminderAt - TimeSpan.FromHours(1), CaseStatus.Accepted, now, Level.Special, Compact: true);
+        }).ToList();
+        var cases = await seeder.CasesAsync(plans, seed: 95598 + scale.SweepClocks);
+        var ids = cases.Select(c => c.Complaint.Id).ToArray();
+        say($"sweep ({label}): {ids.Length:N0} clocks fall due between {windowStart:HH:mm:ss} and {windowStart + scale.SweepWindow:HH:mm:ss} UTC");
+        var until = windowStart + scale.SweepWindow + scale.SweepWait;
+        long sent = 0;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            await Task.Delay(2000);
+            sent = await ScalarAsync<long>("SELECT count(*) FROM notifications WHERE complaint_id = ANY($1) AND milestone = 'reminder-50'", ids);
+            if (sent >= ids.Length) break;
+        }
+        var lateness = new List<double>();
+        await using (var cmd = db.CreateCommand("""
+            SELECT extract(epoch FROM created_at - milestone_at)::float8 FROM notifications
+            WHERE complaint_id = ANY($1) AND milestone = 'reminder-50'
+            """))
+        {
+            cmd.Parameters.AddWithValue(ids);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) lateness.Add(reader.GetDouble(0));
+        }
+        var missing = ids.Length - lateness.Count;
+        // A reminder not raised by the end of the wait is at least that late.
+        var waited = (DateTimeOffset.UtcNow - windowStart).TotalSeconds;
+        lateness.AddRange(Enumerable.Repeat(waited, Math.Max(0, missing)));
+        lateness.Sort();
+        double P(double q) => lateness.Count == 0 ? double.NaN : lateness[Math.Clamp((int)Math.Ceiling(q / 100 * lateness.Count) - 1, 0, lateness.Count - 1)];
+        say($"sweep ({label}): p50 {P(50):F1} s, p99 {P(99):F1} s, {missing} not raised");
+        await StopDueSetAsync(ids);
+        return (P(99), missing, P(50));
+    }
+
+    public async Task SweepSmallAsync()
+    {
+        var (p99, missing, _) = await SweepAsync("small");
+        _sweepSmallP99 = p99;
+        _sweepSmallMissing = missing;
+    }
+
+    public async Task SweepLargeAsync(long cases)
+    {
+        var (p99, missing, p50) = await SweepAsync("large");
+        string Text(double p, double m) => m > 0 ? $"p99 > {F(p, "0.0")} s ({F(m)} not raised)" : $"p99 {F(p, "0.0")} s";
+        _rows.Add(new ResultRow("sweep", $"{scale.SweepClocks:N0} clocks due within {scale.SweepWindow.TotalSeconds:0} s among {cases:N0} cases: lateness to the reminder row",
+            Text(p99, missing) + $", p50 {F(p50, "0.0")} s", $"{Text(_sweepSmallP99, _sweepSmallMissing)} with {scale.SweepClocks:N0} cases in total",
+            Ratio(p99, _sweepSmallP99), "p99 ≤ 30 s; ratio ≤ 1.5", Verdict(missing == 0 && p99 <= 30 && p99 / _sweepSmallP99 <= 1.5)));
+    }
+
+    // ---------------------------------------------------------------- enforcement rate
+
+    public async Task EnforcementAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        // Due now: the reminder fell due within the last minute, after the worker last looked (ten minutes in).
+        var plans = Enumerable.Range(0, scale.Backlog).Select(i =>
+        {
+            var received = now - TimeSpan.FromHours(1) - TimeSpan.FromSeconds(60.0 * i / scale.Backlog);
+            return new CasePlan(received, CaseStatus.Accepted, received + TimeSpan.FromMinutes(10), Level.Special, Compact: true);
+        }).ToList();
+        say($"enforcement: seeding a backlog of {plans.Count:N0} due clocks");
+        var cases = await seeder.CasesAsync(plans, seed: 7);
+        var ids = cases.Select(c => c.Complaint.Id).ToArray();
+        var due = await ScalarAsync<long>("SELECT count(*) FROM case_clocks WHERE complaint_id = ANY($1) AND next_action_at <= now()", ids);
+        say($"enforcement: {due:N0} clocks due; watching the worker for {scale.BacklogObserve.TotalSeconds:0} s");
+
+        const string acted = "SELECT count(*) FROM notifications WHERE complaint_id = ANY($1) AND milestone = 'reminder-50'";
+        var firstSeen = Stopwatch.StartNew();
+        long first = 0;
+        while (firstSeen.Elapsed < TimeSpan.FromSeconds(40) && (first = await ScalarAsync<long>(acted, ids)) == 0)
+            await Task.Delay(500);
+        var (commits0, cpu0) = (await CommitsAsync(), _worker.CpuSeconds());
+        var watch = Stopwatch.StartNew();
+        long count = first;
+        while (watch.Elapsed < scale.BacklogObserve && count < due)
+        {
+            await Task.Delay(1000);
+            count = await ScalarAsync<long>(acted, ids);
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        var (commits1, cpu1) = (await CommitsAsync(), _worker.CpuSeconds());
+        var rate = (count - first) / seconds;
+        var perClock = count > first ? (commits1 - commits0) / (double)(count - first) : double.NaN;
+        var cpu = (cpu1 - cpu0) / seconds * 100;
+        say($"enforcement: {rate:F0} clocks/s, {count:N0} of {due:N0} acted on; worker CPU {cpu:F0} % of a core; {perClock:F1} commits per clock");
+        _rows.Add(new ResultRow("enforcement rate", $"clocks acted on per second, backlog of {due:N0} due", $"{F(rate)}/s", "-", "-", "≥ 2,000/s",
+            Verdict(rate >= 2000), $"{count:N0} of {due:N0} acted on in {seconds:0} s; worker CPU {cpu:0} % of one core; {F(perClock, "0.0")} database commits per clock acted on"));
+        await StopDueSetAsync(ids);
+    }
+
+    /// <summary>What is left of a due set must not load the benches after it: the worker is restarted with the set's
+    /// remaining clocks parked (next_action_at NULL) and its queued enforcement jobs dropped. Only this set is touched.</summary>
+    private async Task StopDueSetAsync(Guid[] ids)
+    {
+        var left = await ScalarAsync<long>("""
+            SELECT count(*) FROM case_clocks k WHERE k.complaint_id = ANY($1) AND k.clock = 'FirstContact'
+              AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.complaint_id = k.complaint_id AND n.milestone = 'reminder-50')
+            """, ids);
+        if (left == 0) return;
+        say($"parking {left:N0} clocks of the set the worker has not reached, and restarting the worker");
+        await _worker.StopAsync();
+        await ExecAsync("UPDATE case_clocks SET next_action_at = NULL WHERE complaint_id = ANY($1)", ids);
+        await ExecAsync("""
+            DELETE FROM hangfire.jobqueue q USING hangfire.job j
+            WHERE j.id = q.jobid AND j.invocationdata::text LIKE '%ClockEnforcement%'
+            """);
+        _worker = await restartWorker();
+    }
+
+    // ---------------------------------------------------------------- get and list
+
+    public async Task GetAsync(long cases)
+    {
+        var ids = new List<Guid>();
+        await using (var cmd = db.CreateCommand("SELECT id FROM complaints TABLESAMPLE BERNOULLI (5) LIMIT 20000"))
+        await using (var reader = await cmd.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
+        var idText = ids.Select(i => i.ToString()).ToArray();
+        const int callers = 16;
+        var auth = Auth(adminToken);
+        say($"get: {callers} callers, {scale.GetRun.TotalSeconds:0} s each, gRPC then bare SQL");
+        var grpc = await Load.ClosedAsync(callers, scale.GetRun, async (n, ct) =>
+            await Complaints().GetComplaintAsync(new GetComplaintRequest { Id = idText[n % idText.Length] }, auth, cancellationToken: ct));
+        var bare = await Load.ClosedAsync(callers, scale.GetRun, async (n, ct) =>
+        {
+            await using var cmd = db.CreateCommand("SELECT * FROM complaints WHERE id = $1");
+            cmd.Parameters.AddWithValue(ids[(int)(n % ids.Count)]);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) { }
+        });
+        _rows.Add(new ResultRow("get", $"GetComplaint at {cases:N0} cases, {callers} callers",
+            $"{F(grpc.PerSecond)}/s, p50 {F(grpc.P(50), "0.00")} ms, p99 {F(grpc.P(99), "0.0")} ms{Errors(grpc)}",
+            $"{F(bare.PerSecond)}/s, p50 {F(bare.P(50), "0.00")} ms (bare PK SELECT)", Ratio(grpc.PerSecond, bare.PerSecond), "≥ 0.5",
+            Verdict(grpc.ErrorCount == 0 && grpc.PerSecond / bare.PerSecond >= 0.5)));
+    }
+
+    public async Task ListAsync(long cases)
+    {
+        var unit = await ScalarAsync<string>("SELECT unit_id FROM complaints WHERE unit_id IS NOT NULL AND status = 'Closed' GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1");
+        var auth = Auth(adminToken);
+        var grpc = new Samples();
+        var bare = new Samples();
+        var pages = 0;
+        say($"list: unit {unit}, status Closed, 50 per page, every page by token, {scale.ListWalks} walk(s)");
+        for (var walk = 0; walk < scale.ListWalks; walk++)
+        {
+            var token = "";
+            pages = 0;
+            var watch = Stopwatch.StartNew();
+            do
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    var page = await Complaints().ListComplaintsAsync(new ListComplaintsRequest
+                    {
+                        UnitId = unit, Statuses = { CaseStatus.Closed }, PageSize = 50, PageToken = token,
+                    }, auth, deadline: DateTime.UtcNow.AddSeconds(60));
+                    grpc.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    token = page.NextPageToken;
+                }
+                catch (RpcException e)
+                {
+                    grpc.Fail(e);
+                    break;
+                }
+                pages++;
+            } while (token.Length > 0 && pages < 200);
+            grpc.Seconds += watch.Elapsed.TotalSeconds;
+
+            Guid? after = null;
+            for (var p = 0; p < pages; p++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await using var cmd = db.CreateCommand(after is null
+                    ? "SELECT c.* FROM complaints c WHERE true AND c.status = ANY($1) AND c.unit_id = $2 ORDER BY c.id DESC LIMIT 51"
+                    : "SELECT c.* FROM complaints c WHERE true AND c.status = ANY($1) AND c.unit_id = $2 AND c.id < $3 ORDER BY c.id DESC LIMIT 51");
+                cmd.Parameters.AddWithValue(ClosedStatus);
+                cmd.Parameters.AddWithValue(unit);
+                if (after is { } a) cmd.Parameters.AddWithValue(a);
+                var read = 0;
+                Guid last = default;
+                await using (var reader = await cmd.ExecuteReaderAsync())
+                    while (await reader.ReadAsync())
+                        if (++read <= 50) last = reader.GetGuid(0);
+                bare.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                after = last;
+            }
+        }
+        _rows.Add(new ResultRow("list", $"ListComplaints unit + status, 50 per page, {pages} pages deep by token, at {cases:N0} cases",
+            $"p99 {F(grpc.P(99), "0.0")} ms, p50 {F(grpc.P(50), "0.0")} ms{Errors(grpc)}", $"p99 {F(bare.P(99), "0.0")} ms, p50 {F(bare.P(50), "0.0")} ms (bare keyset query)",
+            Ratio(grpc.P(99), bare.P(99)), "≤ 2×", Verdict(grpc.ErrorCount == 0 && grpc.P(99) / bare.P(99) <= 2)));
+    }
+
+    // ---------------------------------------------------------------- report
+
+    public async Task ReportAsync(long cases)
+    {
+        var zone = DeadlineCalculator.DefaultZone;
+        var date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime).AddDays(-1);
+        var cutOffLocal = date.AddDays(1).ToDateTime(TimeOnly.MinValue);
+        var cutOff = new DateTimeOffset(cutOffLocal, zone.GetUtcOffset(cutOffLocal)).UtcDateTime;
+        var open = await ScalarAsync<long>("SELECT count(*) FROM complaints WHERE status <> 'Closed'");
+        server.ResetPeak();
+        _worker.ResetPeak();
+
+        say($"report: RunBacklogReport {date:yyyy-MM-dd} (wait) over {cases:N0} cases, {open:N0} open");
+        var client = new ReportService.ReportServiceClient(channels[0]);
+        var watch = Stopwatch.StartNew();
+        string figure;
+        double seconds;
+        var ok = false;
+        long messageBytes = 0;
+        try
+        {
+            var response = await client.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Wait = true },
+                Auth(adminToken), deadline: DateTime.UtcNow.AddSeconds(900));
+            seconds = watch.Elapsed.TotalSeconds;
+            messageBytes = response.CalculateSize();
+            figure = $"{seconds:0.0} s end to end";
+            ok = true;
+        }
+        catch (RpcException e)
+        {
+            seconds = watch.Elapsed.TotalSeconds;
+            figure = $"failed: {e.StatusCode} after {seconds:0.0} s";
+        }
+        _serverMb.Report = server.PeakRssMb();
+        _workerMb.Report = _worker.PeakRssMb();
+        var stored = await ScalarAsync<long?>("SELECT octet_length(figures::text)::bigint FROM reports WHERE report_date = $1", date);
+
+        // The same grouping, bare: open cases by unit, status, category, level and channel, and their overdue running clocks.
+        var bare = Stopwatch.StartNew();
+        await ExecAsync("SELECT unit_id, status, category, level, channel, count(*) FROM complaints WHERE status <> 'Closed' GROUP BY 1, 2, 3, 4, 5");
+        await ExecAsync("""
+            SELECT c.unit_id, k.clock, count(*), count(DISTINCT c.id) FROM complaints c JOIN case_clocks k ON k.complaint_id = c.id
+            WHERE c.status NOT IN ('Closed', 'Suspended') AND k.stopped_at IS NULL AND k.due_at <= $1 GROUP BY 1, 2
+            """, cutOff);
+        var baseline = bare.Elapsed.TotalSeconds;
+        say($"report: {figure}; bare GROUP BY {baseline:0.00} s; stored figures {stored?.ToString(CultureInfo.InvariantCulture) ?? "none"} bytes");
+        _rows.Add(new ResultRow("report", $"RunBacklogReport at {cases:N0} cases, {open:N0} open", figure, $"{baseline:0.00} s (bare GROUP BY over open cases and their overdue clocks)",
+            ok ? Ratio(seconds, baseline) : "-", "≤ 15 s and ≤ 3×", Verdict(ok && seconds <= 15 && seconds / baseline <= 3)));
+        var size = stored is { } s ? $"stored figures {s / 1048576.0:0.00} MiB" : "no stored figures";
+        if (ok) size += $", gRPC message {messageBytes / 1048576.0:0.00} MiB";
+        _rows.Add(new ResultRow("report size", "stored figures and the RunBacklogReport message", size, "-", "-", "≤ 1 MiB",
+            Verdict(stored is { } b && b <= 1048576 && messageBytes <= 1048576)));
+    }
+
+    // ---------------------------------------------------------------- submit
+
+    private SubmitComplaintRequest NewSubmit(long n) => new()
+    {
+        RequestId = $"bench-{_run}-{n}",
+        Channel = Channel.Phone95598,
+        RequestKind = RequestKind.Complaint,
+        Category = Category.Outage,
+        SubCategory = SubCategory.Outage,
+        Level = Level.Normal,
+        Customer = new Customer { AccountNumber = "3200000" + (n % 100000).ToString("D5", CultureInfo.InvariantCulture), Name = "压测客户", Phone = "13800138000", CustomerClass = CustomerClass.Residential },
+        SiteClass = SiteClass.Urban,
+        Description = "客户反映所在小区停电, 要求尽快恢复供电。",
+    };
+
+    private long _submitSequence;
+
+    private async Task SubmitOnceAsync(CancellationToken ct)
+    {
+        var n = Interlocked.Increment(ref _submitSequence);
+        await Complaints().SubmitComplaintAsync(NewSubmit(n), Auth(intakeToken), deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct);
+    }
+
+    /// <summary>The server's own submit transaction as bare SQL: the case insert (case number from the sequence), the clock
+    /// read, three clock upserts, the history counter and event, the clock read for the reply. Its clocks are parked
+    /// (next_action_at NULL) so the baseline leaves no work for the worker.</summary>
+    private async Task BareSubmitAsync(long n, CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        var id = Guid.CreateVersion7();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO complaints (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
+                level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
+                customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
+                received_at, created_at, status, updated_at, submitted_by)
+            SELECT $1, 'CP' || $2 || lpad(n::text, greatest(6, length(n::text)), '0'), $3, $4, 'Phone95598', 'Complaint', 'Outage', 'Outage',
+                'Normal', false, '', false, '320000000001', '压测客户', '13800138000', '', 'Residential', 'Urban', '', '', '', '',
+                '客户反映所在小区停电, 要求尽快恢复供电。', $5, $5, 'Received', $5, 'bench-baseline'
+            FROM (SELECT nextval('case_number_seq') AS n) seq
+            ON CONFLICT (submitted_by, request_id) DO NOTHING
+            RETURNING *
+            """, connection, tx))
+        {
+            insert.Parameters.AddWithValue(id);
+            insert.Parameters.AddWithValue(now.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue($"bare-{_run}-{n}");
+            insert.Parameters.AddWithValue(new byte[32]);
+            insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, now);
+            await using var reader = await insert.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) { }
+        }
+        await QueryAsync(connection, tx, "SELECT * FROM case_clocks WHERE complaint_id = $1", ct, id);
+        foreach (var (clock, due) in new[] { ("Dispatch", now.AddHours(2)), ("FirstContact", now.AddHours(24)), ("Reply", now.AddDays(6)) })
+        {
+            await using var upsert = new NpgsqlCommand("""
+                INSERT INTO case_clocks (complaint_id, clock, round, started_at, due_at, limit_text, calendar_covered, suspended_at,
+                    pauses, stopped_at, next_action_at)
+                VALUES ($1, $2, 1, $3, $4, '2 hours', true, NULL, '[]'::jsonb, NULL, NULL)
+                ON CONFLICT (complaint_id, clock) DO UPDATE SET
+                    round = excluded.round, started_at = excluded.started_at, due_at = excluded.due_at,
+                    limit_text = excluded.limit_text, calendar_covered = excluded.calendar_covered,
+                    suspended_at = excluded.suspended_at, pauses = excluded.pauses, stopped_at = excluded.stopped_at,
+                    next_action_at = excluded.next_action_at,
+                    breached_at = CASE WHEN excluded.round = case_clocks.round THEN case_clocks.breached_at END,
+                    escalation_level = CASE WHEN excluded.round = case_clocks.round THEN case_clocks.escalation_level ELSE 0 END
+                """, connection, tx);
+            upsert.Parameters.AddWithValue(id);
+            upsert.Parameters.AddWithValue(clock);
+            upsert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, now);
+            upsert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, due);
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+        await QueryAsync(connection, tx, "UPDATE complaints SET history_length = history_length + 1 WHERE id = $1 RETURNING history_length", ct, id);
+        await using (var history = new NpgsqlCommand("""
+            INSERT INTO complaint_events (complaint_id, sequence, occurred_at, actor, action, from_status, to_status, details)
+            VALUES ($1, 1, $2, 'bench-baseline', 'Submitted', 'Unspecified', 'Received', $3::jsonb)
+            """, connection, tx))
+        {
+            history.Parameters.AddWithValue(id);
+            history.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, now);
+            history.Parameters.AddWithValue("""{"case_number":"CP000","Dispatch.due":"x","FirstContact.due":"x","Reply.due":"x"}""");
+            await history.ExecuteNonQueryAsync(ct);
+        }
+        await QueryAsync(connection, tx, "SELECT * FROM case_clocks WHERE complaint_id = ANY($1) ORDER BY complaint_id, clock", ct, new[] { id });
+        await tx.CommitAsync(ct);
+    }
+
+    private static async Task QueryAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        foreach (var a in args) cmd.Parameters.AddWithValue(a);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) { }
+    }
+
+    private double _maxSubmit;
+
+    public async Task SubmitAsync()
+    {
+        server.ResetPeak();
+        _worker.ResetPeak();
+        foreach (var callers in new[] { 16, 64 })
+        {
+            say($"submit: {callers} callers, {scale.SubmitRun.TotalSeconds:0} s, bare SQL then gRPC");
+            var bare = await Load.ClosedAsync(callers, scale.SubmitRun, BareSubmitAsync);
+            var commits0 = await CommitsAsync();
+            var grpc = await Load.ClosedAsync(callers, scale.SubmitRun, (_, ct) => SubmitOnceAsync(ct));
+            var perSubmit = grpc.Count > 0 ? (await CommitsAsync() - commits0) / (double)grpc.Count : double.NaN;
+            _maxSubmit = Math.Max(_maxSubmit, grpc.PerSecond);
+            _rows.Add(new ResultRow("submit", $"SubmitComplaint, {callers} callers, durable",
+                $"{F(grpc.PerSecond)}/s, p50 {F(grpc.P(50), "0.0")} ms, p99 {F(grpc.P(99), "0.0")} ms{Errors(grpc)}",
+                $"{F(bare.PerSecond)}/s, p99 {F(bare.P(99), "0.0")} ms (same transaction, bare SQL, {callers} connections){Errors(bare)}",
+                Ratio(grpc.PerSecond, bare.PerSecond), "≥ 0.5", Verdict(grpc.ErrorCount == 0 && grpc.PerSecond / bare.PerSecond >= 0.5),
+                $"{F(perSubmit, "0.0")} database commits per submit (all processes, worker included)"));
+        }
+    }
+
+    public async Task SubmitLatencyAsync()
+    {
+        var rate = Math.Max(1, Math.Round(_maxSubmit / 2));
+        say($"submit latency: open loop at {rate:0}/s for {scale.SubmitRun.TotalSeconds:0} s");
+        var s = await Load.OpenAsync(rate, scale.SubmitRun, TimeSpan.FromSeconds(30), (_, ct) => SubmitOnceAsync(ct));
+        _serverMb.Submit = server.PeakRssMb();
+        _workerMb.Submit = _worker.PeakRssMb();
+        _rows.Add(new ResultRow("submit latency", $"open loop at half the measured maximum ({rate:0}/s), from the intended send time",
+            $"p50 {F(s.P(50), "0.0")} ms, p99 {F(s.P(99), "0.0")} ms{Errors(s)}", "-", "-", "p99 ≤ 20 ms", Verdict(s.ErrorCount == 0 && s.P(99) <= 20)));
+    }
+
+    // ---------------------------------------------------------------- intake storm
+
+    /// <summary>Clocks with a milestone due that nobody has acted on: due and unclaimed, plus claimed and still queued in Hangfire.</summary>
+    private async Task<(long Due, long Queued)> BacklogAsync() => (
+        await ScalarAsync<long>("SELECT count(*) FROM case_clocks WHERE next_action_at <= now()"),
+        await ScalarAsync<long>("SELECT count(*) FROM hangfire.jobqueue q JOIN hangfire.job j ON j.id = q.jobid WHERE j.invocationdata::text LIKE '%ClockEnforcement%'"));
+
+    public async Task StormAsync()
+    {
+        var before = await BacklogAsync();
+        say($"intake storm: {scale.StormRate:0}/s for {scale.StormRun.TotalSeconds:0} s (backlog before: {before.Due:N0} due + {before.Queued:N0} queued)");
+        var cpu0 = (server.CpuSeconds(), _worker.CpuSeconds());
+        var s = await Load.OpenAsync(scale.StormRate, scale.StormRun, TimeSpan.FromSeconds(30), (_, ct) => SubmitOnceAsync(ct));
+        var after = await BacklogAsync();
+        var seconds = s.Seconds;
+        var cpu = ((server.CpuSeconds() - cpu0.Item1) / seconds * 100, (_worker.CpuSeconds() - cpu0.Item2) / seconds * 100);
+        var backlog = after.Due + after.Queued;
+        _rows.Add(new ResultRow("intake storm", $"{scale.StormRun.TotalMinutes:0.#} min of intake at {scale.StormRate:0}/s: worker backlog of due clocks at the end",
+            $"{backlog:N0} ({after.Due:N0} due + {after.Queued:N0} queued in Hangfire); before: {before.Due + before.Queued:N0}", "-", "-", "0 (keeps up)",
+            Verdict(backlog == 0 && s.ErrorCount == 0),
+            $"{s.Count:N0} submits ({F(s.Count / seconds)}/s achieved), p99 {F(s.P(99), "0")} ms{Errors(s)}; CPU server {cpu.Item1:0} %, worker {cpu.Item2:0} % of one core"));
+    }
+
+    public void Memory()
+    {
+        _rows.Add(new ResultRow("memory", "peak RSS (VmHWM) of the server during the submit and report benches",
+            $"submit {_serverMb.Submit:0} MB, report {_serverMb.Report:0} MB", "-", "-", "≤ 300 MB", Verdict(Math.Max(_serverMb.Submit, _serverMb.Report) <= 300)));
+        _rows.Add(new ResultRow("memory", "peak RSS (VmHWM) of the worker during the submit and report benches",
+            $"submit {_workerMb.Submit:0} MB, report {_workerMb.Report:0} MB", "-", "-", "≤ 300 MB", Verdict(Math.Max(_workerMb.Submit, _workerMb.Report) <= 300)));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static string Errors(Samples s) => s.ErrorCount == 0 ? "" : $" ({s.ErrorText()})";
+
+    private async Task<long> CommitsAsync() =>
+        await ScalarAsync<long>("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+
+    private async Task<T> ScalarAsync<T>(string sql, params object[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.AddWithValue(a);
+        cmd.CommandTimeout = 0;
+        var value = await cmd.ExecuteScalarAsync();
+        return value is null or DBNull ? default! : (T)value;
+    }
+
+    private async Task ExecAsync(string sql, params object[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.AddWithValue(a);
+        cmd.CommandTimeout = 0;
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) { }
+    }
+}
