@@ -3,7 +3,8 @@
 #
 #   ops/bench.sh            full run: 1,000,000 cases, about 15 minutes on 2 cores; appends a dated section to ops/BENCHMARKS.md
 #   ops/bench.sh --quick    10,000 cases, small benches, under 2 minutes; prints the table only (ops/test.sh runs this)
-#   options passed on to the harness: --cases N, --storm-rate R, --storm-seconds S; --record also writes a --quick table
+#   options passed on to the harness: --cases N, --storm-rate R, --storm-seconds S; --record also writes a --quick table;
+#   --no-build skips the build (ops/test.sh has just built the solution)
 #
 # It builds the server, the worker and the harness (ops/bench) in Release, starts its own PostgreSQL through ops/pg.sh
 # with durable settings (fsync, synchronous_commit and full_page_writes on, unlike pg.sh's test clusters), makes a JWT
@@ -20,15 +21,17 @@ LOGS=$ROOT/.local/bench
 
 QUICK=0
 RECORD=0
+BUILD=1
 HARNESS_ARGS=()
 while (($#)); do
   case $1 in
     --quick) QUICK=1; HARNESS_ARGS+=(--quick) ;;
     --record) RECORD=1 ;;
+    --no-build) BUILD=0 ;;
     --cases | --storm-rate | --storm-seconds)
       (($# >= 2)) || { echo "bench.sh: $1 needs a value" >&2; exit 2; }
       HARNESS_ARGS+=("$1" "$2"); shift ;;
-    *) echo "usage: ops/bench.sh [--quick] [--record] [--cases N] [--storm-rate R] [--storm-seconds S]" >&2; exit 2 ;;
+    *) echo "usage: ops/bench.sh [--quick] [--record] [--no-build] [--cases N] [--storm-rate R] [--storm-seconds S]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -75,11 +78,13 @@ cd "$ROOT"
 mkdir -p "$LOGS"
 rm -f "$LOGS/server.log" "$LOGS/worker.log" "$LOGS/harness.log"
 
-say "building server, worker and harness ($CONFIGURATION)"
-for project in src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj src/ComplaintGrpc.Worker/ComplaintGrpc.Worker.csproj \
-  ops/bench/ComplaintGrpc.Bench.csproj; do
-  dotnet build "$project" -c "$CONFIGURATION" -nologo -v quiet >&2
-done
+if ((BUILD)); then
+  say "building server, worker and harness ($CONFIGURATION)"
+  for project in src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj src/ComplaintGrpc.Worker/ComplaintGrpc.Worker.csproj \
+    ops/bench/ComplaintGrpc.Bench.csproj; do
+    dotnet build "$project" -c "$CONFIGURATION" -nologo -v quiet >&2
+  done
+fi
 
 ops/pg.sh ensure-installed
 PG_PORT=$(free_port)

@@ -13,18 +13,20 @@ namespace ComplaintGrpc.Bench;
 public sealed record ResultRow(string Bench, string What, string Figure, string Baseline, string Ratio, string Goal, string Verdict, string Note = "");
 
 /// <summary>How big each bench is: the full run, or the small one of <c>--quick</c>.</summary>
-public sealed record Scale(int Cases, int SweepClocks, TimeSpan SweepWindow, TimeSpan SweepWait, int Backlog, TimeSpan BacklogObserve,
-    TimeSpan SubmitRun, TimeSpan GetRun, int ListWalks, double StormRate, TimeSpan StormRun)
+public sealed record Scale(int Cases, int SweepClocks, TimeSpan SweepLead, TimeSpan SweepWindow, TimeSpan SweepWait, int Backlog,
+    TimeSpan BacklogFirstWait, TimeSpan BacklogObserve, TimeSpan SubmitRun, TimeSpan GetRun, int ListWalks, double StormRate, TimeSpan StormRun)
 {
-    public static Scale Full(int cases, double stormRate, TimeSpan storm) => new(cases, 10_000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(150),
-        100_000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), 3, stormRate, storm);
+    public static Scale Full(int cases, double stormRate, TimeSpan storm) => new(cases, 10_000, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60),
+        TimeSpan.FromSeconds(90), 100_000, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), 3,
+        stormRate, storm);
 
-    public static Scale Quick(int cases) => new(cases, 1_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(25),
-        5_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), 1, 50, TimeSpan.FromSeconds(10));
+    public static Scale Quick(int cases) => new(cases, 200, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5),
+        TimeSpan.FromSeconds(20), 2_000, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 1,
+        50, TimeSpan.FromSeconds(5));
 }
 
 public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, GrpcChannel[] channels, string intakeToken, string adminToken,
-    HostProcess server, Func<Task<HostProcess>> restartWorker, Action<string> say)
+    HostProcess server, Action<string> say)
 {
     private HostProcess _worker = null!;
     private readonly List<ResultRow> _rows = [];
@@ -35,6 +37,9 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
     private (double Submit, double Report) _serverMb, _workerMb;
 
     private static readonly string[] ClosedStatus = ["Closed"];
+
+    /// <summary>Discarded calls before a measured run: connections opened, code paths jitted, pools filled.</summary>
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1);
 
     public IReadOnlyList<ResultRow> Rows => _rows;
 
@@ -57,7 +62,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
     public async Task<(double P99, int Missing, double P50)> SweepAsync(string label)
     {
         var now = DateTimeOffset.UtcNow;
-        var windowStart = now + TimeSpan.FromSeconds(20);
+        var windowStart = now + scale.SweepLead;
         var plans = Enumerable.Range(0, scale.SweepClocks).Select(i =>
         {
             var reminderAt = windowStart + scale.SweepWindow * (i / (double)scale.SweepClocks);
@@ -131,7 +136,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         const string acted = "SELECT count(*) FROM notifications WHERE complaint_id = ANY($1) AND milestone = 'reminder-50'";
         var firstSeen = Stopwatch.StartNew();
         long first = 0;
-        while (firstSeen.Elapsed < TimeSpan.FromSeconds(40) && (first = await ScalarAsync<long>(acted, ids)) == 0)
+        while (firstSeen.Elapsed < scale.BacklogFirstWait && (first = await ScalarAsync<long>(acted, ids)) == 0)
             await Task.Delay(500);
         var (commits0, cpu0) = (await CommitsAsync(), _worker.CpuSeconds());
         var watch = Stopwatch.StartNew();
@@ -152,8 +157,9 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         await StopDueSetAsync(ids);
     }
 
-    /// <summary>What is left of a due set must not load the benches after it: the worker is restarted with the set's
-    /// remaining clocks parked (next_action_at NULL) and its queued enforcement jobs dropped. Only this set is touched.</summary>
+    /// <summary>What is left of a due set must not load the benches after it: its remaining clocks are parked
+    /// (next_action_at NULL) and their queued enforcement jobs dropped. Only this set is touched; a job already running
+    /// finishes (it is idempotent).</summary>
     private async Task StopDueSetAsync(Guid[] ids)
     {
         var left = await ScalarAsync<long>("""
@@ -161,14 +167,13 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
               AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.complaint_id = k.complaint_id AND n.milestone = 'reminder-50')
             """, ids);
         if (left == 0) return;
-        say($"parking {left:N0} clocks of the set the worker has not reached, and restarting the worker");
-        await _worker.StopAsync();
+        say($"parking {left:N0} clocks of the set the worker has not reached");
         await ExecAsync("UPDATE case_clocks SET next_action_at = NULL WHERE complaint_id = ANY($1)", ids);
+        var texts = ids.Select(i => i.ToString()).ToArray();
         await ExecAsync("""
             DELETE FROM hangfire.jobqueue q USING hangfire.job j
-            WHERE j.id = q.jobid AND j.invocationdata::text LIKE '%ClockEnforcement%'
-            """);
-        _worker = await restartWorker();
+            WHERE j.id = q.jobid AND j.invocationdata::text LIKE '%ClockEnforcement%' AND trim(both '"' from j.arguments::jsonb ->> 0) = ANY($1)
+            """, (object)texts);
     }
 
     // ---------------------------------------------------------------- get and list
@@ -183,8 +188,10 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         const int callers = 16;
         var auth = Auth(adminToken);
         say($"get: {callers} callers, {scale.GetRun.TotalSeconds:0} s each, gRPC then bare SQL");
-        var grpc = await Load.ClosedAsync(callers, scale.GetRun, async (n, ct) =>
-            await Complaints().GetComplaintAsync(new GetComplaintRequest { Id = idText[n % idText.Length] }, auth, cancellationToken: ct));
+        async Task Get(long n, CancellationToken ct) =>
+            await Complaints().GetComplaintAsync(new GetComplaintRequest { Id = idText[n % idText.Length] }, auth, cancellationToken: ct);
+        await Load.ClosedAsync(callers, Warmup, Get);
+        var grpc = await Load.ClosedAsync(callers, scale.GetRun, Get);
         var bare = await Load.ClosedAsync(callers, scale.GetRun, async (n, ct) =>
         {
             await using var cmd = db.CreateCommand("SELECT * FROM complaints WHERE id = $1");
@@ -206,6 +213,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         var bare = new Samples();
         var pages = 0;
         say($"list: unit {unit}, status Closed, 50 per page, every page by token, {scale.ListWalks} walk(s)");
+        await Complaints().ListComplaintsAsync(new ListComplaintsRequest { UnitId = unit, Statuses = { CaseStatus.Closed }, PageSize = 50 }, auth);
         for (var walk = 0; walk < scale.ListWalks; walk++)
         {
             var token = "";
@@ -326,6 +334,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
     };
 
     private long _submitSequence;
+    private long _bareSequence;
 
     private async Task SubmitOnceAsync(CancellationToken ct)
     {
@@ -357,7 +366,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         {
             insert.Parameters.AddWithValue(id);
             insert.Parameters.AddWithValue(now.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
-            insert.Parameters.AddWithValue($"bare-{_run}-{n}");
+            insert.Parameters.AddWithValue($"bare-{_run}-{Interlocked.Increment(ref _bareSequence)}");
             insert.Parameters.AddWithValue(new byte[32]);
             insert.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, now);
             await using var reader = await insert.ExecuteReaderAsync(ct);
@@ -416,6 +425,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         foreach (var callers in new[] { 16, 64 })
         {
             say($"submit: {callers} callers, {scale.SubmitRun.TotalSeconds:0} s, bare SQL then gRPC");
+            await Load.ClosedAsync(callers, Warmup, (_, ct) => SubmitOnceAsync(ct));
             var bare = await Load.ClosedAsync(callers, scale.SubmitRun, BareSubmitAsync);
             var commits0 = await CommitsAsync();
             var grpc = await Load.ClosedAsync(callers, scale.SubmitRun, (_, ct) => SubmitOnceAsync(ct));

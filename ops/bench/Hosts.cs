@@ -41,7 +41,7 @@ public sealed class HostProcess(string name, string dll, string log, IReadOnlyDi
             return;
         using (var term = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]))
             await term!.WaitForExitAsync();
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
             await p.WaitForExitAsync(wait.Token);

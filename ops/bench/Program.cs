@@ -59,8 +59,7 @@ async Task<HostProcess> StartWorkerAsync()
     return w;
 }
 
-var benches = new Benches(scale, db, seeder, channels, Env("BENCH_INTAKE_TOKEN"), Env("BENCH_ADMIN_TOKEN"), server,
-    async () => worker = await StartWorkerAsync(), Say);
+var benches = new Benches(scale, db, seeder, channels, Env("BENCH_INTAKE_TOKEN"), Env("BENCH_ADMIN_TOKEN"), server, Say);
 var failures = new List<ResultRow>();
 async Task Run(string name, Func<Task> bench)
 {
@@ -100,10 +99,11 @@ try
     benches.Worker = worker;
 
     await Run("sweep", () => benches.SweepLargeAsync(cases));
-    await Run("enforcement rate", benches.EnforcementAsync);
+    // The report runs before the enforcement set adds its open cases: 1M cases, about 200k open.
+    await Run("report", () => benches.ReportAsync(cases));
     await Run("get", () => benches.GetAsync(cases));
     await Run("list", () => benches.ListAsync(cases));
-    await Run("report", () => benches.ReportAsync(cases));
+    await Run("enforcement rate", benches.EnforcementAsync);
     await Run("submit", benches.SubmitAsync);
     await Run("submit latency", benches.SubmitLatencyAsync);
     await Run("intake storm", benches.StormAsync);

@@ -67,7 +67,7 @@ public sealed class Seeder(NpgsqlDataSource db, Organization org)
 
     /// <summary>
     /// <paramref name="count"/> cases received over the two years before <paramref name="now"/> (ids in time order, as
-    /// UUIDv7 ids from live submits would be), about 20 % open: most recent cases are open, and a share of old ones were
+    /// UUIDv7 ids from live submits would be), about 18 % open (with the two sweep sets, 20 %): most recent cases are open, and a share of old ones were
     /// never finished (the overdue backlog). Returns the seconds taken.
     /// </summary>
     public async Task<double> BulkAsync(int count, DateTimeOffset now, Action<string> progress)
@@ -93,7 +93,7 @@ public sealed class Seeder(NpgsqlDataSource db, Organization org)
                     var index = from + i;
                     var received = start.AddTicks((long)((index + rng.NextDouble()) * span));
                     var age = now - received;
-                    var open = rng.NextDouble() < (age < TimeSpan.FromDays(30) ? 0.6 : 0.182);
+                    var open = rng.NextDouble() < (age < TimeSpan.FromDays(30) ? 0.6 : 0.16);
                     var target = open ? OpenStatus(rng) : CaseStatus.Closed;
                     result[i] = generator.Generate(first + index, new CasePlan(received, target, now), rng);
                 }
