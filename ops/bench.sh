@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ops/bench.sh — the benchmark: every figure of issue 8 next to a baseline measured in the same run, on this machine.
 #
-#   ops/bench.sh            full run: 1,000,000 cases, about 15 minutes on 2 cores; appends a dated section to ops/BENCHMARKS.md
+#   ops/bench.sh            full run: 1,000,000 cases, 15-18 minutes on 2 cores; appends a dated section to ops/BENCHMARKS.md
 #   ops/bench.sh --quick    10,000 cases, small benches, under 2 minutes; prints the table only (ops/test.sh runs this)
 #   options passed on to the harness: --cases N, --storm-rate R, --storm-seconds S; --record also writes a --quick table;
 #   --no-build skips the build (ops/test.sh has just built the solution)
@@ -93,9 +93,12 @@ PSQL=$(ops/pg.sh bindir)/psql
 psql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tA "$@"; }
 # pg.sh's clusters are for tests and run without durability; postgresql.auto.conf is read after its settings, so these
 # win. A bench of durable commits needs fsync and synchronous_commit on; max_wal_size only spaces out checkpoints.
+# pg_stat_statements gives the harness its statement profile (statements per submit, per clock acted on); loading it
+# needs a restart.
 psql -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" -c "ALTER SYSTEM SET full_page_writes = on" \
-  -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 1
+  -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+ops/pg.sh stop "$PG_DIR"
+CONNECTION=$(ops/pg.sh start "$PG_DIR" "$PG_PORT") # the first start's --owner-pid watch still holds
 durable=$(psql -c "SELECT current_setting('fsync') || '/' || current_setting('synchronous_commit') || '/' || current_setting('full_page_writes')")
 [[ $durable == on/on/on ]] || { say "could not make PostgreSQL durable (fsync/synchronous_commit/full_page_writes = $durable)"; exit 1; }
 psql -c "CREATE DATABASE complaints" >/dev/null

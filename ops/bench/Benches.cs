@@ -16,8 +16,8 @@ public sealed record ResultRow(string Bench, string What, string Figure, string 
 public sealed record Scale(int Cases, int SweepClocks, TimeSpan SweepLead, TimeSpan SweepWindow, TimeSpan SweepWait, int Backlog,
     TimeSpan BacklogFirstWait, TimeSpan BacklogObserve, TimeSpan SubmitRun, TimeSpan GetRun, int ListWalks, double StormRate, TimeSpan StormRun)
 {
-    public static Scale Full(int cases, double stormRate, TimeSpan storm) => new(cases, 10_000, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60),
-        TimeSpan.FromSeconds(90), 100_000, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), 3,
+    public static Scale Full(int cases, double stormRate, TimeSpan storm) => new(cases, 10_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60),
+        TimeSpan.FromSeconds(60), 100_000, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), 3,
         stormRate, storm);
 
     public static Scale Quick(int cases) => new(cases, 200, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5),
@@ -26,7 +26,7 @@ public sealed record Scale(int Cases, int SweepClocks, TimeSpan SweepLead, TimeS
 }
 
 public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, GrpcChannel[] channels, string intakeToken, string adminToken,
-    HostProcess server, Action<string> say)
+    HostProcess server, Func<Task> restartServer, Action<string> say)
 {
     private HostProcess _worker = null!;
     private readonly List<ResultRow> _rows = [];
@@ -139,6 +139,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         while (firstSeen.Elapsed < scale.BacklogFirstWait && (first = await ScalarAsync<long>(acted, ids)) == 0)
             await Task.Delay(500);
         var (commits0, cpu0) = (await CommitsAsync(), _worker.CpuSeconds());
+        var statements0 = await StatementsAsync();
         var watch = Stopwatch.StartNew();
         long count = first;
         while (watch.Elapsed < scale.BacklogObserve && count < due)
@@ -148,12 +149,13 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         }
         var seconds = watch.Elapsed.TotalSeconds;
         var (commits1, cpu1) = (await CommitsAsync(), _worker.CpuSeconds());
+        var profile = Profile(statements0, await StatementsAsync(), count - first, "clock acted on");
         var rate = (count - first) / seconds;
         var perClock = count > first ? (commits1 - commits0) / (double)(count - first) : double.NaN;
         var cpu = (cpu1 - cpu0) / seconds * 100;
         say($"enforcement: {rate:F0} clocks/s, {count:N0} of {due:N0} acted on; worker CPU {cpu:F0} % of a core; {perClock:F1} commits per clock");
         _rows.Add(new ResultRow("enforcement rate", $"clocks acted on per second, backlog of {due:N0} due", $"{F(rate)}/s", "-", "-", "≥ 2,000/s",
-            Verdict(rate >= 2000), $"{count:N0} of {due:N0} acted on in {seconds:0} s; worker CPU {cpu:0} % of one core; {F(perClock, "0.0")} database commits per clock acted on"));
+            Verdict(rate >= 2000), $"{count:N0} of {due:N0} acted on in {seconds:0} s; worker CPU {cpu:0} % of one core; {F(perClock, "0.0")} database commits per clock acted on; {profile}"));
         await StopDueSetAsync(ids);
     }
 
@@ -420,6 +422,9 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
 
     public async Task SubmitAsync()
     {
+        // A fresh server process: after the report its heap stays large, which is not what submits cost.
+        say("submit: restarting the server so its memory peak is the submit benches' own");
+        await restartServer();
         server.ResetPeak();
         _worker.ResetPeak();
         foreach (var callers in new[] { 16, 64 })
@@ -428,14 +433,18 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
             await Load.ClosedAsync(callers, Warmup, (_, ct) => SubmitOnceAsync(ct));
             var bare = await Load.ClosedAsync(callers, scale.SubmitRun, BareSubmitAsync);
             var commits0 = await CommitsAsync();
+            var statements0 = await StatementsAsync();
+            var cpu0 = (server.CpuSeconds(), _worker.CpuSeconds());
             var grpc = await Load.ClosedAsync(callers, scale.SubmitRun, (_, ct) => SubmitOnceAsync(ct));
             var perSubmit = grpc.Count > 0 ? (await CommitsAsync() - commits0) / (double)grpc.Count : double.NaN;
+            var profile = Profile(statements0, await StatementsAsync(), grpc.Count, "submit");
+            var cpu = ((server.CpuSeconds() - cpu0.Item1) / grpc.Seconds * 100, (_worker.CpuSeconds() - cpu0.Item2) / grpc.Seconds * 100);
             _maxSubmit = Math.Max(_maxSubmit, grpc.PerSecond);
             _rows.Add(new ResultRow("submit", $"SubmitComplaint, {callers} callers, durable",
                 $"{F(grpc.PerSecond)}/s, p50 {F(grpc.P(50), "0.0")} ms, p99 {F(grpc.P(99), "0.0")} ms{Errors(grpc)}",
                 $"{F(bare.PerSecond)}/s, p99 {F(bare.P(99), "0.0")} ms (same transaction, bare SQL, {callers} connections){Errors(bare)}",
                 Ratio(grpc.PerSecond, bare.PerSecond), "≥ 0.5", Verdict(grpc.ErrorCount == 0 && grpc.PerSecond / bare.PerSecond >= 0.5),
-                $"{F(perSubmit, "0.0")} database commits per submit (all processes, worker included)"));
+                $"{callers} callers: {F(perSubmit, "0.0")} database commits per submit; CPU server {cpu.Item1:0} %, worker {cpu.Item2:0} % of one core; {profile}"));
         }
     }
 
@@ -482,6 +491,43 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>pg_stat_statements of this database (empty when the extension is not there): the statement profile of a run.</summary>
+    private async Task<Dictionary<long, (string Query, long Calls)>> StatementsAsync()
+    {
+        var result = new Dictionary<long, (string, long)>();
+        try
+        {
+            await using var cmd = db.CreateCommand("""
+                SELECT queryid, query, calls FROM pg_stat_statements
+                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
+                """);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var id = reader.GetInt64(0);
+                var calls = reader.GetInt64(2);
+                result[id] = result.TryGetValue(id, out var e) ? (e.Item1, e.Item2 + calls) : (reader.GetString(1), calls);
+            }
+        }
+        catch (PostgresException) { }
+        return result;
+    }
+
+    /// <summary>Statements per operation between two snapshots, all processes together: the total and the most frequent.</summary>
+    private static string Profile(Dictionary<long, (string Query, long Calls)> before, Dictionary<long, (string Query, long Calls)> after, double operations, string per)
+    {
+        if (after.Count == 0 || operations <= 0) return "";
+        var diff = after.Select(a => (Query: a.Value.Query, Calls: a.Value.Calls - (before.TryGetValue(a.Key, out var b) ? b.Calls : 0)))
+            .Where(d => d.Calls > 0).OrderByDescending(d => d.Calls).ToList();
+        static string Short(string q)
+        {
+            var one = string.Join(' ', q.Split((char[])null!, StringSplitOptions.RemoveEmptyEntries));
+            return (one.Length > 70 ? one[..70] + "…" : one).Replace("`", "'", StringComparison.Ordinal);
+        }
+        var top = string.Join("; ", diff.Take(6).Select(d => $"{(d.Calls / operations).ToString("0.00", CultureInfo.InvariantCulture)} × `{Short(d.Query)}`"));
+        return $"{(diff.Sum(d => d.Calls) / operations).ToString("0.0", CultureInfo.InvariantCulture)} statements per {per} (all processes); most frequent: {top}";
+    }
 
     private static string Errors(Samples s) => s.ErrorCount == 0 ? "" : $" ({s.ErrorText()})";
 
