@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # ops/bench.sh — the benchmark: every figure of issue 8 next to a baseline measured in the same run, on this machine.
 #
-#   ops/bench.sh            full run: 1,000,000 cases, 15-18 minutes on 2 cores; appends a dated section to ops/BENCHMARKS.md
-#   ops/bench.sh --quick    10,000 cases, small benches, under 2 minutes; prints the table only (ops/test.sh runs this)
-#   options passed on to the harness: --cases N, --storm-rate R, --storm-seconds S; --record also writes a --quick table;
+#   ops/bench.sh            full run: 1,000,000 cases, about 16 minutes on 2 cores; appends a dated section to ops/BENCHMARKS.md
+#   ops/bench.sh --quick    10,000 cases, small benches, about 2 minutes; prints the table only (ops/test.sh runs this)
+#   options passed on to the harness: --cases N, --storm-rate R (300), --storm-seconds S (120); --record also writes a --quick table;
 #   --no-build skips the build (ops/test.sh has just built the solution)
 #
 # It builds the server, the worker and the harness (ops/bench) in Release, starts its own PostgreSQL through ops/pg.sh
