@@ -39,10 +39,27 @@ public static class StorageRegistration
         var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
         // Columns are snake_case, C# properties PascalCase.
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "complaints" }.Build());
+        builder.Services.AddSingleton(_ => DataSource(connectionString));
         builder.Services.AddHostedService<SchemaMigrationService>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return builder;
+    }
+
+    /// <summary>
+    /// The process's one data source. Statements are prepared automatically (Npgsql auto-prepare) unless the connection
+    /// string says otherwise: the same few statements run for every submit and step, and a prepared statement skips
+    /// PostgreSQL's parse and plan each time.
+    /// </summary>
+    public static NpgsqlDataSource DataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "complaints" };
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!settings.ContainsKey("Max Auto Prepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 200;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+        return builder.Build();
     }
 
     /// <summary>Hangfire's job storage in the same PostgreSQL database (schema "hangfire", created by Hangfire.PostgreSql).

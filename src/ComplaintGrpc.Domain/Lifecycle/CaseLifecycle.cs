@@ -14,95 +14,95 @@ public static class CaseLifecycle
 
     public static Transition DispatchToUnit(CaseState s, string unitId, string note)
     {
-        Require(s, "DispatchToUnit");
-        return Step(s, s with { Status = CaseStatus.Dispatched, UnitId = unitId, HandlerId = null }, "DispatchedToUnit",
+        Require(s, CaseAction.DispatchedToUnit);
+        return Step(s, s with { Status = CaseStatus.Dispatched, UnitId = unitId, HandlerId = null }, CaseAction.DispatchedToUnit,
             ("unit_id", unitId), ("note", note));
     }
 
     public static Transition AssignHandler(CaseState s, string handlerId, string note)
     {
-        Require(s, "AssignHandler");
+        Require(s, CaseAction.HandlerAssigned);
         if (s.HandlerId == handlerId)
-            throw Illegal(s, "AssignHandler", "HANDLER_ALREADY_ASSIGNED", $"The case is already assigned to {handlerId}.");
-        return Step(s, s with { Status = CaseStatus.Assigned, HandlerId = handlerId }, "HandlerAssigned",
+            throw Illegal(s, CaseAction.HandlerAssigned, "HANDLER_ALREADY_ASSIGNED", $"The case is already assigned to {handlerId}.");
+        return Step(s, s with { Status = CaseStatus.Assigned, HandlerId = handlerId }, CaseAction.HandlerAssigned,
             ("handler_id", handlerId), ("previous_handler_id", s.HandlerId ?? ""), ("note", note));
     }
 
     /// <summary>签收. A case reassigned after the customer was already contacted goes straight back to handling.</summary>
     public static Transition AcceptAssignment(CaseState s)
     {
-        Require(s, "AcceptAssignment");
+        Require(s, CaseAction.AssignmentAccepted);
         var next = s.FirstContactAt is null ? CaseStatus.Accepted : CaseStatus.Contacted;
-        return Step(s, s with { Status = next }, "AssignmentAccepted", ("handler_id", s.HandlerId ?? ""));
+        return Step(s, s with { Status = next }, CaseAction.AssignmentAccepted, ("handler_id", s.HandlerId ?? ""));
     }
 
     public static Transition ReturnAssignment(CaseState s, string reason)
     {
-        Require(s, "ReturnAssignment");
-        return Step(s, s with { Status = CaseStatus.Dispatched, HandlerId = null }, "AssignmentReturned",
+        Require(s, CaseAction.AssignmentReturned);
+        return Step(s, s with { Status = CaseStatus.Dispatched, HandlerId = null }, CaseAction.AssignmentReturned,
             ("returned_by", s.HandlerId ?? ""), ("reason", reason));
     }
 
     /// <summary>联系客户. The contact time may not be in the future nor before the complaint was received.</summary>
     public static Transition RecordFirstContact(CaseState s, DateTimeOffset contactAt, DateTimeOffset now, string note)
     {
-        Require(s, "RecordFirstContact");
+        Require(s, CaseAction.FirstContactRecorded);
         new RequestValidator()
             .Check(contactAt <= now, "contact_time", "is in the future")
             .Check(contactAt >= s.ReceivedAt, "contact_time", "is before the complaint was received")
             .ThrowIfInvalid();
-        return Step(s, s with { Status = CaseStatus.Contacted, FirstContactAt = contactAt }, "FirstContactRecorded",
+        return Step(s, s with { Status = CaseStatus.Contacted, FirstContactAt = contactAt }, CaseAction.FirstContactRecorded,
             ("contact_time", contactAt.ToString("O", CultureInfo.InvariantCulture)), ("note", note));
     }
 
     public static Transition ReplyToCustomer(CaseState s, string replyText, DateTimeOffset now)
     {
-        Require(s, "ReplyToCustomer");
-        return Step(s, s with { Status = CaseStatus.Replied, ReplyAt = now }, "RepliedToCustomer", ("reply_text", replyText));
+        Require(s, CaseAction.RepliedToCustomer);
+        return Step(s, s with { Status = CaseStatus.Replied, ReplyAt = now }, CaseAction.RepliedToCustomer, ("reply_text", replyText));
     }
 
     /// <summary>回访. A dissatisfied customer reopens the case: the handler must reply again.</summary>
     public static Transition RecordCallback(CaseState s, bool satisfied, int score, string note)
     {
-        Require(s, "RecordCallback");
+        Require(s, satisfied ? CaseAction.CallbackSatisfied : CaseAction.CallbackDissatisfied);
         var next = satisfied
             ? s with { Status = CaseStatus.CalledBack, CallbackScore = score }
             : s with { Status = CaseStatus.Contacted, CallbackScore = score, ReopenCount = s.ReopenCount + 1, ReplyAt = null };
-        return Step(s, next, satisfied ? "CallbackSatisfied" : "CallbackDissatisfied",
+        return Step(s, next, satisfied ? CaseAction.CallbackSatisfied : CaseAction.CallbackDissatisfied,
             ("score", score.ToString(CultureInfo.InvariantCulture)), ("note", note));
     }
 
     public static Transition Suspend(CaseState s, string reason)
     {
-        Require(s, "SuspendComplaint");
-        return Step(s, s with { Status = CaseStatus.Suspended, SuspendedFrom = s.Status }, "Suspended", ("reason", reason));
+        Require(s, CaseAction.Suspended);
+        return Step(s, s with { Status = CaseStatus.Suspended, SuspendedFrom = s.Status }, CaseAction.Suspended, ("reason", reason));
     }
 
     public static Transition Resume(CaseState s, string note)
     {
-        Require(s, "ResumeComplaint");
-        return Step(s, s with { Status = s.SuspendedFrom, SuspendedFrom = CaseStatus.Unspecified }, "Resumed", ("note", note));
+        Require(s, CaseAction.Resumed);
+        return Step(s, s with { Status = s.SuspendedFrom, SuspendedFrom = CaseStatus.Unspecified }, CaseAction.Resumed, ("note", note));
     }
 
     /// <summary>审核归档 with the substantiation decision (属实性认定).</summary>
     public static Transition Close(CaseState s, Substantiation substantiation, string reviewNote, DateTimeOffset now)
     {
-        Require(s, "CloseComplaint");
-        return Step(s, s with { Status = CaseStatus.Closed, ClosedAt = now, Substantiation = substantiation }, "Closed",
+        Require(s, CaseAction.Closed);
+        return Step(s, s with { Status = CaseStatus.Closed, ClosedAt = now, Substantiation = substantiation }, CaseAction.Closed,
             ("substantiation", substantiation.ToString()), ("review_note", reviewNote));
     }
 
     public static Transition Reopen(CaseState s, string reason)
     {
-        Require(s, "ReopenComplaint");
+        Require(s, CaseAction.Reopened);
         return Step(s, s with { Status = CaseStatus.Contacted, ClosedAt = null, ReplyAt = null, ReopenCount = s.ReopenCount + 1 },
-            "Reopened", ("reason", reason));
+            CaseAction.Reopened, ("reason", reason));
     }
 
     /// <summary>Re-grading (a new level or customer class) of an open case; the time limits follow the new grade.</summary>
     public static Transition Regrade(CaseState s, Level level, CustomerClass customerClass, string reason)
     {
-        Require(s, "RegradeComplaint");
+        Require(s, CaseAction.Regraded);
         var next = s with
         {
             Level = level == Level.Unspecified ? s.Level : level,
@@ -110,40 +110,62 @@ public static class CaseLifecycle
         };
         if (next == s)
             throw new DomainException(ErrorKind.FailedPrecondition, "GRADE_UNCHANGED", "The case already has that level and customer class.");
-        return Step(s, next, "Regraded", ("level", next.Level.ToString()), ("previous_level", s.Level.ToString()),
+        return Step(s, next, CaseAction.Regraded, ("level", next.Level.ToString()), ("previous_level", s.Level.ToString()),
             ("customer_class", next.CustomerClass.ToString()), ("previous_customer_class", s.CustomerClass.ToString()), ("reason", reason));
     }
 
-    /// <summary>Each action and the statuses it is allowed from; the single source of the rules above.</summary>
-    public static readonly IReadOnlyDictionary<string, CaseStatus[]> AllowedFrom = new Dictionary<string, CaseStatus[]>
+    /// <summary>Each lifecycle action and the statuses it is allowed from; the single source of the rules above.
+    /// The worker's actions (breach, escalation) and submission have no "from": they are not lifecycle steps.</summary>
+    public static readonly IReadOnlyDictionary<CaseAction, CaseStatus[]> AllowedFrom = new Dictionary<CaseAction, CaseStatus[]>
     {
-        ["DispatchToUnit"] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned],
-        ["AssignHandler"] = [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted],
-        ["AcceptAssignment"] = [CaseStatus.Assigned],
-        ["ReturnAssignment"] = [CaseStatus.Assigned, CaseStatus.Accepted],
-        ["RecordFirstContact"] = [CaseStatus.Accepted],
-        ["ReplyToCustomer"] = [CaseStatus.Contacted],
-        ["RecordCallback"] = [CaseStatus.Replied],
-        ["SuspendComplaint"] = [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted, CaseStatus.Replied],
-        ["ResumeComplaint"] = [CaseStatus.Suspended],
-        ["CloseComplaint"] = [CaseStatus.CalledBack],
-        ["ReopenComplaint"] = [CaseStatus.Closed],
-        ["RegradeComplaint"] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
+        [CaseAction.DispatchedToUnit] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned],
+        [CaseAction.HandlerAssigned] = [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted],
+        [CaseAction.AssignmentAccepted] = [CaseStatus.Assigned],
+        [CaseAction.AssignmentReturned] = [CaseStatus.Assigned, CaseStatus.Accepted],
+        [CaseAction.FirstContactRecorded] = [CaseStatus.Accepted],
+        [CaseAction.RepliedToCustomer] = [CaseStatus.Contacted],
+        [CaseAction.CallbackSatisfied] = [CaseStatus.Replied],
+        [CaseAction.CallbackDissatisfied] = [CaseStatus.Replied],
+        [CaseAction.Suspended] = [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted, CaseStatus.Replied],
+        [CaseAction.Resumed] = [CaseStatus.Suspended],
+        [CaseAction.Closed] = [CaseStatus.CalledBack],
+        [CaseAction.Reopened] = [CaseStatus.Closed],
+        [CaseAction.Regraded] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
             CaseStatus.Replied, CaseStatus.CalledBack, CaseStatus.Suspended],
     };
 
-    private static void Require(CaseState s, string action)
+    /// <summary>The ComplaintService RPC that performs an action (named in ILLEGAL_TRANSITION's "action" metadata);
+    /// empty for the worker's actions. Exhaustive: a new action does not compile until it is named here.</summary>
+    public static string Rpc(this CaseAction action) => action switch
+    {
+        CaseAction.Submitted => "SubmitComplaint",
+        CaseAction.DispatchedToUnit => "DispatchToUnit",
+        CaseAction.HandlerAssigned => "AssignHandler",
+        CaseAction.AssignmentAccepted => "AcceptAssignment",
+        CaseAction.AssignmentReturned => "ReturnAssignment",
+        CaseAction.FirstContactRecorded => "RecordFirstContact",
+        CaseAction.RepliedToCustomer => "ReplyToCustomer",
+        CaseAction.CallbackSatisfied or CaseAction.CallbackDissatisfied => "RecordCallback",
+        CaseAction.Suspended => "SuspendComplaint",
+        CaseAction.Resumed => "ResumeComplaint",
+        CaseAction.Closed => "CloseComplaint",
+        CaseAction.Reopened => "ReopenComplaint",
+        CaseAction.Regraded => "RegradeComplaint",
+        CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.Unspecified => "",
+    };
+
+    private static void Require(CaseState s, CaseAction action)
     {
         var allowed = AllowedFrom[action];
         if (!allowed.Contains(s.Status))
             throw Illegal(s, action, "ILLEGAL_TRANSITION",
-                $"{action} is not allowed when the case is {s.Status}; it is allowed from {string.Join(", ", allowed)}.");
+                $"{action.Rpc()} is not allowed when the case is {s.Status}; it is allowed from {string.Join(", ", allowed)}.");
     }
 
-    private static DomainException Illegal(CaseState s, string action, string reason, string message) =>
+    private static DomainException Illegal(CaseState s, CaseAction action, string reason, string message) =>
         new(ErrorKind.FailedPrecondition, reason, message,
-            metadata: new Dictionary<string, string> { ["from"] = s.Status.ToString(), ["action"] = action });
+            metadata: new Dictionary<string, string> { ["from"] = s.Status.ToString(), ["action"] = action.Rpc() });
 
-    private static Transition Step(CaseState from, CaseState to, string action, params (string Key, string Value)[] details) =>
+    private static Transition Step(CaseState from, CaseState to, CaseAction action, params (string Key, string Value)[] details) =>
         new(from, to, action, details.Where(d => d.Value.Length > 0).ToDictionary(d => d.Key, d => d.Value));
 }

@@ -24,6 +24,6 @@ public sealed record CaseState
 }
 
 /// <summary>The outcome of one lifecycle step: the new state and the history entry that records it.</summary>
-/// <param name="Action">The history's name for the step, e.g. "HandlerAssigned".</param>
+/// <param name="Action">What the history records for the step.</param>
 /// <param name="Details">What changed, field name to new value, notes and reasons included.</param>
-public sealed record Transition(CaseState From, CaseState To, string Action, IReadOnlyDictionary<string, string> Details);
+public sealed record Transition(CaseState From, CaseState To, CaseAction Action, IReadOnlyDictionary<string, string> Details);

@@ -1,3 +1,5 @@
+using ComplaintGrpc.Contracts.V1;
+
 namespace ComplaintGrpc.Domain.TimeLimits;
 
 /// <summary>A completed suspension of a clock: stopped at <paramref name="From"/>, running again from <paramref name="To"/>.</summary>

@@ -1,20 +1,9 @@
+using ComplaintGrpc.Contracts.V1;
+
 namespace ComplaintGrpc.Domain.TimeLimits;
 
-/// <summary>The time-limit clocks every case runs.</summary>
-public enum ClockKind
-{
-    /// <summary>派单: from receipt until the case is dispatched to a unit.</summary>
-    Dispatch,
-
-    /// <summary>联系客户: from receipt until the handler first contacts the customer.</summary>
-    FirstContact,
-
-    /// <summary>答复: from receipt until the customer gets the handling result.</summary>
-    Reply,
-
-    /// <summary>回访: from the reply until the satisfaction callback.</summary>
-    Callback,
-}
+// The clocks every case runs are the contract's ClockKind (types.proto): 派单 dispatch, 联系客户 first contact,
+// 答复 reply, 回访 callback. The database stores their C# names ("Dispatch", "FirstContact", ...).
 
 /// <summary>The lifecycle event that starts a clock.</summary>
 public enum ClockStartEvent
@@ -26,9 +15,22 @@ public enum ClockStartEvent
     Replied,
 }
 
-public static class ClockKindExtensions
+public static class ClockKinds
 {
+    /// <summary>Every clock a case runs (the contract's enum without Unspecified), in the order they are shown.</summary>
+    public static readonly IReadOnlyList<ClockKind> All = [ClockKind.Dispatch, ClockKind.FirstContact, ClockKind.Reply, ClockKind.Callback];
+
     /// <summary>Dispatch, first contact and reply start when the case is received; callback starts at the reply.</summary>
     public static ClockStartEvent StartEvent(this ClockKind clock) =>
         clock == ClockKind.Callback ? ClockStartEvent.Replied : ClockStartEvent.Received;
+
+    /// <summary>The clock's Chinese name, as notifications, reports and CSV headers show it.</summary>
+    public static string ChineseName(this ClockKind clock) => clock switch
+    {
+        ClockKind.Dispatch => "派单",
+        ClockKind.FirstContact => "联系客户",
+        ClockKind.Reply => "答复",
+        ClockKind.Callback => "回访",
+        ClockKind.Unspecified => "",
+    };
 }

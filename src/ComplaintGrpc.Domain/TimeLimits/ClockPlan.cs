@@ -1,3 +1,4 @@
+using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.Lifecycle;
 
 namespace ComplaintGrpc.Domain.TimeLimits;
@@ -25,44 +26,47 @@ public static class ClockPlan
             byKind[kind] = CaseClock.Start(kind, round, at, limits[kind], calendar, zone);
         }
 
-        switch (transition.Action)
+        void StopAll() { foreach (var kind in byKind.Keys.ToList()) Stop(kind, now); }
+        void SuspendAll() { foreach (var kind in byKind.Keys.ToList()) byKind[kind] = byKind[kind].Suspend(now); }
+        void ResumeAll() { foreach (var kind in byKind.Keys.ToList()) byKind[kind] = byKind[kind].Resume(now, calendar, zone); }
+        void None() { }
+
+        // Exhaustive over CaseAction (CS8509 is an error): a new action does not compile until it says what it does
+        // to the clocks, even if that is nothing.
+        Action plan = transition.Action switch
         {
-            case "Submitted":
-                foreach (var kind in Enum.GetValues<ClockKind>().Where(k => k.StartEvent() == ClockStartEvent.Received))
+            CaseAction.Submitted => () =>
+            {
+                foreach (var kind in ClockKinds.All.Where(k => k.StartEvent() == ClockStartEvent.Received))
                     Start(kind, transition.To.ReceivedAt);
-                break;
-            case "DispatchedToUnit":
-                Stop(ClockKind.Dispatch, now);
-                break;
-            case "FirstContactRecorded":
-                Stop(ClockKind.FirstContact, transition.To.FirstContactAt ?? now);
-                break;
-            case "RepliedToCustomer":
+            },
+            CaseAction.DispatchedToUnit => () => Stop(ClockKind.Dispatch, now),
+            CaseAction.FirstContactRecorded => () => Stop(ClockKind.FirstContact, transition.To.FirstContactAt ?? now),
+            CaseAction.RepliedToCustomer => () =>
+            {
                 Stop(ClockKind.Reply, now);
                 Start(ClockKind.Callback, now);
-                break;
-            case "CallbackSatisfied":
-                Stop(ClockKind.Callback, now);
-                break;
-            case "CallbackDissatisfied":
+            },
+            CaseAction.CallbackSatisfied => () => Stop(ClockKind.Callback, now),
+            CaseAction.CallbackDissatisfied => () =>
+            {
                 Stop(ClockKind.Callback, now);
                 Start(ClockKind.Reply, now);
-                break;
-            case "Reopened":
-                Start(ClockKind.Reply, now);
-                break;
-            case "Suspended":
-                foreach (var kind in byKind.Keys.ToList()) byKind[kind] = byKind[kind].Suspend(now);
-                break;
-            case "Resumed":
-                foreach (var kind in byKind.Keys.ToList()) byKind[kind] = byKind[kind].Resume(now, calendar, zone);
-                break;
-            case "Closed":
-                foreach (var kind in byKind.Keys.ToList()) Stop(kind, now);
-                break;
-            case "Regraded":
-                return Regrade(clocks, limits, calendar, zone);
-        }
+            },
+            CaseAction.Reopened => () => Start(ClockKind.Reply, now),
+            CaseAction.Suspended => SuspendAll,
+            CaseAction.Resumed => ResumeAll,
+            CaseAction.Closed => StopAll,
+            CaseAction.Regraded => () =>
+            {
+                foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;
+            },
+            // Assignment moves within a unit and the worker's own records change no clock.
+            CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned
+                or CaseAction.ClockBreached or CaseAction.Escalated => None,
+            CaseAction.Unspecified => throw new ArgumentOutOfRangeException(nameof(transition), "A transition must name its action."),
+        };
+        plan();
         return [.. byKind.Values.OrderBy(c => c.Kind)];
     }
 

@@ -73,9 +73,9 @@ public sealed class DeadlinePolicy
         {
             var at = $"rules[{index}] ({rule})";
             index++;
-            if (rule.Clock is not { } clock || !Enum.IsDefined(clock))
+            if (rule.Clock is not { } clock || !ClockKinds.All.Contains(clock))
             {
-                problems.Add($"{at}: \"clock\" must be one of {string.Join(", ", Enum.GetNames<ClockKind>())}.");
+                problems.Add($"{at}: \"clock\" must be one of {string.Join(", ", ClockKinds.All)}.");
             }
 
             if (!TimeLimit.TryParse(rule.Limit, out var limit))
@@ -94,7 +94,7 @@ public sealed class DeadlinePolicy
             }
         }
 
-        foreach (var clock in Enum.GetValues<ClockKind>())
+        foreach (var clock in ClockKinds.All)
         {
             if (!compiled.Any(r => r.Clock == clock && r.Specificity == 0))
             {

@@ -1,3 +1,5 @@
+using ComplaintGrpc.Contracts.V1;
+
 namespace ComplaintGrpc.Domain.TimeLimits;
 
 /// <summary>One clock's deadline in a schedule.</summary>
@@ -28,7 +30,7 @@ public static class DeadlineSchedule
         var limits = policy.LimitsFor(attributes);
         return
         [
-            .. Enum.GetValues<ClockKind>()
+            .. ClockKinds.All
                 .Where(clock => clock.StartEvent() == ClockStartEvent.Received)
                 .Select(clock => new ScheduledDeadline(clock, DeadlineCalculator.Due(receivedAt, limits[clock], calendar, zone))),
         ];

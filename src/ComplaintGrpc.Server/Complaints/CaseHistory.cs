@@ -23,7 +23,8 @@ public static class CaseHistory
                 Sequence = row.Sequence,
                 OccurredTime = row.OccurredAt.AsTimestamp(),
                 Actor = row.Actor,
-                Action = row.Action,
+                Action = row.Action.ToString(),
+                ActionKind = row.Action,
                 FromStatus = row.FromStatus,
                 ToStatus = row.ToStatus,
             };
@@ -38,7 +39,7 @@ public static class CaseHistory
         public long Sequence { get; init; }
         public DateTime OccurredAt { get; init; }
         public string Actor { get; init; } = "";
-        public string Action { get; init; } = "";
+        public CaseAction Action { get; init; }
         public CaseStatus FromStatus { get; init; }
         public CaseStatus ToStatus { get; init; }
         public string Details { get; init; } = "{}";

@@ -7,50 +7,106 @@ using Quartz;
 namespace ComplaintGrpc.Worker.Notifications;
 
 /// <summary>
-/// Moves the outbox along, a batch per firing:
-/// 1. notifications whose hold has passed get one delivery row per channel configured for their recipient
-///    (committed first, so a delivery job can never start before its row exists);
-/// 2. undelivered deliveries are claimed and handed to Hangfire, one job each; the job locks its row, so it waits
-///    for this claim to commit.
+/// Moves the outbox along, in set-based batches until it is drained (or <see cref="MaxRunTime"/> has passed):
+/// 1. notifications whose hold has passed get one delivery row per channel configured for their recipient. The
+///    inbox lives in this database, so its delivery is made right there — marked delivered, in the inbox order, with
+///    a NOTIFY that wakes WatchNotifications streams — with no job at all; a storm of reminders costs a few
+///    statements per batch, not a Hangfire job each.
+/// 2. undelivered deliveries over external channels (webhook, e-mail) are claimed and handed to Hangfire, one job
+///    each, so their retries and failures show in the dashboard; the job locks its row, so it waits for this claim
+///    to commit.
 /// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent sweeps on several workers never take the same
-/// row. Guarantee: at least once. If the commit is lost after the enqueue, the delivery is handed over again after
-/// <see cref="WorkerOptions.RedeliverAfter"/>; a delivery already made is not repeated.
+/// row. Guarantee: at least once for external channels (if the commit is lost after the enqueue, the delivery is
+/// handed over again after <see cref="WorkerOptions.RedeliverAfter"/>); exactly once for the inbox, whose delivery
+/// commits with its fan-out.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient jobs, TimeProvider clock,
     IOptions<WorkerOptions> worker, IOptions<NotificationOptions> notifications, IEnumerable<INotificationChannel> channels,
     ILogger<OutboxSweepJob> logger) : IJob
 {
+    /// <summary>One firing stops taking new batches after this long, so a huge backlog cannot hold the job for ever;
+    /// the next firing carries on.</summary>
+    private static readonly TimeSpan MaxRunTime = TimeSpan.FromSeconds(30);
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var started = clock.GetTimestamp();
+        var batch = worker.Value.OutboxBatchSize;
+        var (inbox, handedOver) = (0, 0);
+        bool more;
+        do
+        {
+            var (fannedOut, delivered) = await FanOutAsync(batch, cancellationToken);
+            var claimed = await HandOverAsync(batch, cancellationToken);
+            inbox += delivered;
+            handedOver += claimed;
+            more = fannedOut == batch || claimed == batch;
+        }
+        while (more && !cancellationToken.IsCancellationRequested && clock.GetElapsedTime(started) < MaxRunTime);
+
+        if (inbox > 0)
+            WorkerLog.InboxDelivered(logger, inbox);
+        if (handedOver > 0)
+            WorkerLog.OutboxHandedOver(logger, handedOver);
+    }
+
+    /// <summary>Fans one batch of due notifications out to their channels; returns how many notifications were taken
+    /// and how many inbox deliveries were made.</summary>
+    private async Task<(int FannedOut, int InboxDelivered)> FanOutAsync(int batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var byName = channels.ToDictionary(c => c.Name);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-
-        var due = await connection.QueryAsync<(Guid Id, string HandlerId, string Email)>(new CommandDefinition("""
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var due = (await connection.QueryAsync<(Guid Id, string HandlerId, string Email)>(new CommandDefinition("""
             SELECT n.id, n.handler_id, h.email FROM notifications n JOIN handlers h ON h.handler_id = n.handler_id
             WHERE n.fanned_out_at IS NULL AND n.deliver_after <= @now
             ORDER BY n.deliver_after
             LIMIT @batch
             FOR UPDATE OF n SKIP LOCKED
-            """, new { now, batch = worker.Value.OutboxBatchSize }, tx, cancellationToken: cancellationToken));
-        foreach (var (id, handlerId, email) in due)
-        {
-            var names = notifications.Value.ChannelsFor(handlerId)
-                .Where(name => byName.TryGetValue(name, out var channel) && channel.CanReach(email))
-                .ToArray();
-            await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at)
-                SELECT @id, unnest(@names), @handlerId, @now
-                ON CONFLICT DO NOTHING;
-                UPDATE notifications SET fanned_out_at = @now WHERE id = @id;
-                """, new { id, names, handlerId, now }, tx, cancellationToken: cancellationToken));
-        }
+            """, new { now, batch }, tx, cancellationToken: ct))).ToList();
+        if (due.Count == 0)
+            return (0, 0);
 
-        await tx.CommitAsync(cancellationToken);
+        var deliveries = due
+            .SelectMany(n => notifications.Value.ChannelsFor(n.HandlerId)
+                .Where(name => byName.TryGetValue(name, out var channel) && channel.CanReach(n.Email))
+                .Select(name => (n.Id, Channel: name, n.HandlerId)))
+            .ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at, delivered_at, attempts, delivered_seq)
+            SELECT d.id, d.channel, d.handler_id, @now,
+                   CASE WHEN d.channel = @inbox THEN @now END,
+                   CASE WHEN d.channel = @inbox THEN 1 ELSE 0 END,
+                   CASE WHEN d.channel = @inbox THEN nextval('inbox_delivery_seq') END
+            FROM unnest(@ids, @names, @handlers) AS d (id, channel, handler_id)
+            ON CONFLICT DO NOTHING
+            """,
+            new
+            {
+                now,
+                inbox = InboxChannel.ChannelName,
+                ids = deliveries.Select(d => d.Id).ToArray(),
+                names = deliveries.Select(d => d.Channel).ToArray(),
+                handlers = deliveries.Select(d => d.HandlerId).ToArray(),
+            }, tx, cancellationToken: ct));
+        var inboxRecipients = deliveries.Where(d => d.Channel == InboxChannel.ChannelName).Select(d => d.HandlerId).Distinct().ToArray();
+        // pg_notify is sent at commit: WatchNotifications streams of these handlers wake once the rows are visible.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE notifications SET fanned_out_at = @now WHERE id = ANY(@ids);
+            SELECT pg_notify('notification_delivered', h) FROM unnest(@inboxRecipients) AS h;
+            """, new { now, ids = due.Select(n => n.Id).ToArray(), inboxRecipients }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return (due.Count, deliveries.Count(d => d.Channel == InboxChannel.ChannelName));
+    }
 
-        await using var claim = await connection.BeginTransactionAsync(cancellationToken);
+    /// <summary>Claims one batch of undelivered external deliveries and enqueues a Hangfire job for each.</summary>
+    private async Task<int> HandOverAsync(int batch, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var claim = await connection.BeginTransactionAsync(ct);
         var handOver = (await connection.QueryAsync<(Guid NotificationId, string Channel)>(new CommandDefinition("""
             WITH pending AS (
                 SELECT notification_id, channel FROM notification_deliveries
@@ -62,12 +118,11 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
             FROM pending p WHERE d.notification_id = p.notification_id AND d.channel = p.channel
             RETURNING d.notification_id, d.channel
             """,
-            new { now, redeliverBefore = now - worker.Value.RedeliverAfter, batch = worker.Value.OutboxBatchSize },
-            claim, cancellationToken: cancellationToken))).ToList();
+            new { now, redeliverBefore = now - worker.Value.RedeliverAfter, batch },
+            claim, cancellationToken: ct))).ToList();
         foreach (var (notificationId, channel) in handOver)
             jobs.Enqueue<NotificationDelivery>(d => d.DeliverAsync(notificationId, channel, CancellationToken.None));
-        await claim.CommitAsync(cancellationToken);
-        if (handOver.Count > 0)
-            WorkerLog.OutboxHandedOver(logger, handOver.Count);
+        await claim.CommitAsync(ct);
+        return handOver.Count;
     }
 }

@@ -160,7 +160,7 @@ public class CaseLifecycleRuleTests
         Assert.Equal(2, t.To.CallbackScore);
         Assert.Equal(Cases.FirstContactAt, t.To.FirstContactAt);
         Assert.Equal(Cases.Handler, t.To.HandlerId);
-        Assert.Equal("CallbackDissatisfied", t.Action);
+        Assert.Equal(CaseAction.CallbackDissatisfied, t.Action);
         Assert.Equal(Details(("score", "2"), ("note", "still low voltage in the evening")), t.Details);
     }
 

@@ -12,7 +12,7 @@ public class TransitionMatrixTests
 {
     /// <summary>One step as a caller makes it: the rpc name that appears in error metadata, the call, and what the
     /// contract says happens. <paramref name="To"/> null: the step keeps the case in the status it was in.</summary>
-    private sealed record Step(string Rpc, Func<CaseState, Transition> Run, CaseStatus[] AllowedFrom, CaseStatus? To, string HistoryAction);
+    private sealed record Step(string Rpc, Func<CaseState, Transition> Run, CaseStatus[] AllowedFrom, CaseStatus? To, CaseAction HistoryAction);
 
     // A new lifecycle rpc needs its row here: AllowedFrom_publishes_the_same_rules_as_the_contract fails until it has one.
     private static readonly Dictionary<string, Step> Steps = new()
@@ -20,46 +20,46 @@ public class TransitionMatrixTests
         // RECEIVED --DispatchToUnit--> DISPATCHED. The diagram shows only RECEIVED; the rpc comment adds re-dispatch
         // from DISPATCHED and ASSIGNED ("RECEIVED, DISPATCHED or ASSIGNED -> DISPATCHED").
         ["DispatchToUnit"] = new("DispatchToUnit", s => CaseLifecycle.DispatchToUnit(s, "unit-west", ""),
-            [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned], CaseStatus.Dispatched, "DispatchedToUnit"),
+            [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned], CaseStatus.Dispatched, CaseAction.DispatchedToUnit),
         // DISPATCHED --AssignHandler--> ASSIGNED (also ASSIGNED/ACCEPTED/CONTACTED: reassign)
         ["AssignHandler"] = new("AssignHandler", s => CaseLifecycle.AssignHandler(s, "h-li", ""),
-            [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted], CaseStatus.Assigned, "HandlerAssigned"),
+            [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted], CaseStatus.Assigned, CaseAction.HandlerAssigned),
         // ASSIGNED --AcceptAssignment--> ACCEPTED (no first contact yet in the sample ASSIGNED case)
         ["AcceptAssignment"] = new("AcceptAssignment", CaseLifecycle.AcceptAssignment,
-            [CaseStatus.Assigned], CaseStatus.Accepted, "AssignmentAccepted"),
+            [CaseStatus.Assigned], CaseStatus.Accepted, CaseAction.AssignmentAccepted),
         // ASSIGNED/ACCEPTED --ReturnAssignment--> DISPATCHED
         ["ReturnAssignment"] = new("ReturnAssignment", s => CaseLifecycle.ReturnAssignment(s, "not in my area"),
-            [CaseStatus.Assigned, CaseStatus.Accepted], CaseStatus.Dispatched, "AssignmentReturned"),
+            [CaseStatus.Assigned, CaseStatus.Accepted], CaseStatus.Dispatched, CaseAction.AssignmentReturned),
         // ACCEPTED --RecordFirstContact--> CONTACTED
         ["RecordFirstContact"] = new("RecordFirstContact", s => CaseLifecycle.RecordFirstContact(s, Cases.ReceivedAt.AddHours(3), Cases.Now, ""),
-            [CaseStatus.Accepted], CaseStatus.Contacted, "FirstContactRecorded"),
+            [CaseStatus.Accepted], CaseStatus.Contacted, CaseAction.FirstContactRecorded),
         // CONTACTED --ReplyToCustomer--> REPLIED
         ["ReplyToCustomer"] = new("ReplyToCustomer", s => CaseLifecycle.ReplyToCustomer(s, "线路已检修", Cases.Now),
-            [CaseStatus.Contacted], CaseStatus.Replied, "RepliedToCustomer"),
+            [CaseStatus.Contacted], CaseStatus.Replied, CaseAction.RepliedToCustomer),
         // REPLIED --RecordCallback(satisfied)--> CALLED_BACK
         ["RecordCallback(satisfied)"] = new("RecordCallback", s => CaseLifecycle.RecordCallback(s, true, 5, ""),
-            [CaseStatus.Replied], CaseStatus.CalledBack, "CallbackSatisfied"),
+            [CaseStatus.Replied], CaseStatus.CalledBack, CaseAction.CallbackSatisfied),
         // REPLIED --RecordCallback(dissatisfied)--> CONTACTED
         ["RecordCallback(dissatisfied)"] = new("RecordCallback", s => CaseLifecycle.RecordCallback(s, false, 1, ""),
-            [CaseStatus.Replied], CaseStatus.Contacted, "CallbackDissatisfied"),
+            [CaseStatus.Replied], CaseStatus.Contacted, CaseAction.CallbackDissatisfied),
         // DISPATCHED..REPLIED --SuspendComplaint--> SUSPENDED
         ["SuspendComplaint"] = new("SuspendComplaint", s => CaseLifecycle.Suspend(s, "customer abroad until May"),
             [CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted, CaseStatus.Replied],
-            CaseStatus.Suspended, "Suspended"),
+            CaseStatus.Suspended, CaseAction.Suspended),
         // SUSPENDED --ResumeComplaint--> the status it was suspended from
         ["ResumeComplaint"] = new("ResumeComplaint", s => CaseLifecycle.Resume(s, ""),
-            [CaseStatus.Suspended], Cases.SuspendedFromStatus, "Resumed"),
+            [CaseStatus.Suspended], Cases.SuspendedFromStatus, CaseAction.Resumed),
         // CALLED_BACK --CloseComplaint--> CLOSED
         ["CloseComplaint"] = new("CloseComplaint", s => CaseLifecycle.Close(s, Substantiation.Substantiated, "", Cases.Now),
-            [CaseStatus.CalledBack], CaseStatus.Closed, "Closed"),
+            [CaseStatus.CalledBack], CaseStatus.Closed, CaseAction.Closed),
         // CLOSED --ReopenComplaint--> CONTACTED
         ["ReopenComplaint"] = new("ReopenComplaint", s => CaseLifecycle.Reopen(s, "the outage came back"),
-            [CaseStatus.Closed], CaseStatus.Contacted, "Reopened"),
+            [CaseStatus.Closed], CaseStatus.Contacted, CaseAction.Reopened),
         // "Changes the level and/or customer class of an open case": any status but CLOSED, and the status stays.
         ["RegradeComplaint"] = new("RegradeComplaint", s => CaseLifecycle.Regrade(s, Level.Major, CustomerClass.Unspecified, "媒体关注"),
             [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
                 CaseStatus.Replied, CaseStatus.CalledBack, CaseStatus.Suspended],
-            null, "Regraded"),
+            null, CaseAction.Regraded),
     };
 
     public static TheoryData<string, CaseStatus> AllowedPairs() => Pairs(allowed: true);
@@ -113,17 +113,28 @@ public class TransitionMatrixTests
     [Fact]
     public void AllowedFrom_publishes_the_same_rules_as_the_contract()
     {
-        var expected = Steps.Values
-            .GroupBy(s => s.Rpc)
-            .ToDictionary(g => g.Key, g => g.SelectMany(s => s.AllowedFrom).Distinct().Order().ToArray());
+        var expected = Steps.Values.ToDictionary(s => s.HistoryAction, s => s.AllowedFrom.Order().ToArray());
 
         var actual = CaseLifecycle.AllowedFrom.ToDictionary(kv => kv.Key, kv => kv.Value.Order().ToArray());
 
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (rpc, statuses) in expected)
+        foreach (var (action, statuses) in expected)
         {
-            Assert.True(statuses.SequenceEqual(actual[rpc]),
-                $"{rpc}: contract allows [{string.Join(", ", statuses)}], code allows [{string.Join(", ", actual[rpc])}]");
+            Assert.True(statuses.SequenceEqual(actual[action]),
+                $"{action}: contract allows [{string.Join(", ", statuses)}], code allows [{string.Join(", ", actual[action])}]");
+            Assert.Equal(Steps.Values.Single(s => s.HistoryAction == action).Rpc, action.Rpc());
         }
+    }
+
+    [Fact]
+    public void Every_action_is_a_lifecycle_step_or_named_as_one_that_is_not()
+    {
+        CaseAction[] notSteps = [CaseAction.Submitted, CaseAction.ClockBreached, CaseAction.Escalated];
+        var steps = Steps.Values.Select(s => s.HistoryAction).ToHashSet();
+
+        foreach (var action in Enum.GetValues<CaseAction>().Where(a => a != CaseAction.Unspecified))
+            Assert.True(steps.Contains(action) ^ notSteps.Contains(action), $"{action} is neither a lifecycle step in this table nor listed as not one");
+        Assert.Equal("SubmitComplaint", CaseAction.Submitted.Rpc());
+        Assert.Equal("", CaseAction.ClockBreached.Rpc());
     }
 }

@@ -1,3 +1,4 @@
+using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 using static ComplaintGrpc.Domain.Tests.TimeLimits.TestTimes;
 

@@ -2,6 +2,8 @@ using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Domain.TimeLimits;
 using static ComplaintGrpc.Domain.Tests.TimeLimits.TestTimes;
 using CaseStatus = ComplaintGrpc.Contracts.V1.CaseStatus;
+using ClockKind = ComplaintGrpc.Contracts.V1.ClockKind;
+using CaseAction = ComplaintGrpc.Contracts.V1.CaseAction;
 using Channel = ComplaintGrpc.Contracts.V1.Channel;
 using CustomerClass = ComplaintGrpc.Contracts.V1.CustomerClass;
 using Level = ComplaintGrpc.Contracts.V1.Level;
@@ -26,19 +28,19 @@ public class ClockPlanTests
 
     private static CaseState State(CaseStatus status) => new() { Status = status, ReceivedAt = ReceivedAt, Level = Level.Normal };
 
-    private static Transition Step(string action, CaseStatus from, CaseStatus to) =>
+    private static Transition Step(CaseAction action, CaseStatus from, CaseStatus to) =>
         new(State(from), State(to), action, new Dictionary<string, string>());
 
     private static IReadOnlyList<CaseClock> Apply(IReadOnlyList<CaseClock> clocks, Transition transition, string now, ClockLimits? limits = null) =>
         ClockPlan.Apply(clocks, transition, At(now), limits ?? Normal, China, Beijing);
 
     private static IReadOnlyList<CaseClock> Submitted() =>
-        Apply([], Step("Submitted", CaseStatus.Unspecified, CaseStatus.Received), "2026-03-02T09:05+08:00");
+        Apply([], Step(CaseAction.Submitted, CaseStatus.Unspecified, CaseStatus.Received), "2026-03-02T09:05+08:00");
 
     private static Transition ContactAt(string contactAt) => new(
         State(CaseStatus.Accepted),
         State(CaseStatus.Contacted) with { FirstContactAt = At(contactAt) },
-        "FirstContactRecorded",
+        CaseAction.FirstContactRecorded,
         new Dictionary<string, string> { ["contact_time"] = contactAt });
 
     private static CaseClock Clock(IReadOnlyList<CaseClock> clocks, ClockKind kind) => clocks.Single(c => c.Kind == kind);
@@ -73,7 +75,7 @@ public class ClockPlanTests
     [Fact]
     public void DispatchedToUnit_stops_only_the_dispatch_clock()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
 
         var dispatch = Clock(clocks, ClockKind.Dispatch);
         Assert.Equal(At("2026-03-02T10:00+08:00"), dispatch.StoppedAt);
@@ -85,11 +87,11 @@ public class ClockPlanTests
     [Fact]
     public void FirstContactRecorded_stops_first_contact_at_the_recorded_contact_time()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
         var contact = new Transition(
             State(CaseStatus.Accepted),
             State(CaseStatus.Contacted) with { FirstContactAt = At("2026-03-03T08:30+08:00") },
-            "FirstContactRecorded",
+            CaseAction.FirstContactRecorded,
             new Dictionary<string, string> { ["contact_time"] = "2026-03-03T08:30:00.0000000+08:00" });
 
         // Recorded after the 24 h limit, but the call itself was made in time.
@@ -106,7 +108,7 @@ public class ClockPlanTests
     [Fact]
     public void FirstContactRecorded_without_a_contact_time_stops_first_contact_at_now()
     {
-        var clocks = Apply(Submitted(), Step("FirstContactRecorded", CaseStatus.Accepted, CaseStatus.Contacted), "2026-03-02T13:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.FirstContactRecorded, CaseStatus.Accepted, CaseStatus.Contacted), "2026-03-02T13:00+08:00");
 
         Assert.Equal(At("2026-03-02T13:00+08:00"), Clock(clocks, ClockKind.FirstContact).StoppedAt);
     }
@@ -114,7 +116,7 @@ public class ClockPlanTests
     [Fact]
     public void RepliedToCustomer_stops_the_reply_clock_and_starts_the_callback_clock()
     {
-        var clocks = Apply(Submitted(), Step("RepliedToCustomer", CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.RepliedToCustomer, CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
 
         Assert.Equal(At("2026-03-04T15:00+08:00"), Clock(clocks, ClockKind.Reply).StoppedAt);
         var callback = Clock(clocks, ClockKind.Callback);
@@ -128,9 +130,9 @@ public class ClockPlanTests
     [Fact]
     public void CallbackSatisfied_stops_the_callback_clock()
     {
-        var clocks = Apply(Submitted(), Step("RepliedToCustomer", CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.RepliedToCustomer, CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
 
-        clocks = Apply(clocks, Step("CallbackSatisfied", CaseStatus.Replied, CaseStatus.CalledBack), "2026-03-05T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.CallbackSatisfied, CaseStatus.Replied, CaseStatus.CalledBack), "2026-03-05T10:00+08:00");
 
         Assert.Equal(At("2026-03-05T10:00+08:00"), Clock(clocks, ClockKind.Callback).StoppedAt);
         Assert.Equal(1, Clock(clocks, ClockKind.Reply).Round);
@@ -139,9 +141,9 @@ public class ClockPlanTests
     [Fact]
     public void CallbackDissatisfied_stops_the_callback_and_restarts_the_reply_clock_in_round_two_from_now()
     {
-        var clocks = Apply(Submitted(), Step("RepliedToCustomer", CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.RepliedToCustomer, CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
 
-        clocks = Apply(clocks, Step("CallbackDissatisfied", CaseStatus.Replied, CaseStatus.Contacted), "2026-03-05T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.CallbackDissatisfied, CaseStatus.Replied, CaseStatus.Contacted), "2026-03-05T10:00+08:00");
 
         Assert.Equal(At("2026-03-05T10:00+08:00"), Clock(clocks, ClockKind.Callback).StoppedAt);
         var reply = Clock(clocks, ClockKind.Reply);
@@ -155,11 +157,11 @@ public class ClockPlanTests
     [Fact]
     public void Reopened_restarts_the_reply_clock_in_a_new_round()
     {
-        var clocks = Apply(Submitted(), Step("RepliedToCustomer", CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
-        clocks = Apply(clocks, Step("CallbackSatisfied", CaseStatus.Replied, CaseStatus.CalledBack), "2026-03-05T10:00+08:00");
-        clocks = Apply(clocks, Step("Closed", CaseStatus.CalledBack, CaseStatus.Closed), "2026-03-05T16:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.RepliedToCustomer, CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.CallbackSatisfied, CaseStatus.Replied, CaseStatus.CalledBack), "2026-03-05T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Closed, CaseStatus.CalledBack, CaseStatus.Closed), "2026-03-05T16:00+08:00");
 
-        clocks = Apply(clocks, Step("Reopened", CaseStatus.Closed, CaseStatus.Contacted), "2026-03-09T09:30+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Reopened, CaseStatus.Closed, CaseStatus.Contacted), "2026-03-09T09:30+08:00");
 
         var reply = Clock(clocks, ClockKind.Reply);
         Assert.Equal(2, reply.Round);
@@ -172,10 +174,10 @@ public class ClockPlanTests
     [Fact]
     public void Suspended_pauses_every_running_clock_but_leaves_stopped_ones_alone()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
         var dispatchBefore = Clock(clocks, ClockKind.Dispatch);
 
-        clocks = Apply(clocks, Step("Suspended", CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T15:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Suspended, CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T15:00+08:00");
 
         Assert.Same(dispatchBefore, Clock(clocks, ClockKind.Dispatch));
         Assert.Null(Clock(clocks, ClockKind.Dispatch).SuspendedAt);
@@ -188,10 +190,10 @@ public class ClockPlanTests
     [Fact]
     public void Resumed_resumes_the_suspended_clocks_and_records_the_pause()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
-        clocks = Apply(clocks, Step("Suspended", CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T15:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Suspended, CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T15:00+08:00");
 
-        clocks = Apply(clocks, Step("Resumed", CaseStatus.Suspended, CaseStatus.Dispatched), "2026-03-04T11:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Resumed, CaseStatus.Suspended, CaseStatus.Dispatched), "2026-03-04T11:00+08:00");
 
         var pause = new ClockPause(At("2026-03-02T15:00+08:00"), At("2026-03-04T11:00+08:00"));
         var firstContact = Clock(clocks, ClockKind.FirstContact);
@@ -210,11 +212,11 @@ public class ClockPlanTests
     [Fact]
     public void Suspension_while_awaiting_the_callback_pauses_only_the_callback_clock()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
         clocks = Apply(clocks, ContactAt("2026-03-02T16:00+08:00"), "2026-03-02T16:05+08:00");
-        clocks = Apply(clocks, Step("RepliedToCustomer", CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.RepliedToCustomer, CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
 
-        clocks = Apply(clocks, Step("Suspended", CaseStatus.Replied, CaseStatus.Suspended), "2026-03-05T09:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Suspended, CaseStatus.Replied, CaseStatus.Suspended), "2026-03-05T09:00+08:00");
 
         Assert.Equal(At("2026-03-05T09:00+08:00"), Clock(clocks, ClockKind.Callback).SuspendedAt);
         Assert.Equal(new[] { ClockKind.Callback }, clocks.Where(c => c.SuspendedAt is not null).Select(c => c.Kind));
@@ -224,10 +226,10 @@ public class ClockPlanTests
     [Fact]
     public void Closed_stops_every_clock_and_keeps_earlier_stops()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
-        clocks = Apply(clocks, Step("RepliedToCustomer", CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.RepliedToCustomer, CaseStatus.Contacted, CaseStatus.Replied), "2026-03-04T15:00+08:00");
 
-        clocks = Apply(clocks, Step("Closed", CaseStatus.CalledBack, CaseStatus.Closed), "2026-03-05T16:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Closed, CaseStatus.CalledBack, CaseStatus.Closed), "2026-03-05T16:00+08:00");
 
         Assert.DoesNotContain(clocks, c => c.IsRunning);
         Assert.Equal(At("2026-03-02T10:00+08:00"), Clock(clocks, ClockKind.Dispatch).StoppedAt);
@@ -239,11 +241,11 @@ public class ClockPlanTests
     [Fact]
     public void Regraded_to_major_shortens_reply_and_first_contact_and_keeps_the_start()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
         var regrade = new Transition(
             State(CaseStatus.Dispatched),
             State(CaseStatus.Dispatched) with { Level = Level.Major },
-            "Regraded",
+            CaseAction.Regraded,
             new Dictionary<string, string> { ["level"] = "Major", ["previous_level"] = "Normal" });
 
         clocks = Apply(clocks, regrade, "2026-03-02T13:00+08:00", Major);
@@ -270,12 +272,12 @@ public class ClockPlanTests
     [Fact]
     public void Regraded_while_suspended_replays_the_pauses_and_stays_suspended()
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
-        clocks = Apply(clocks, Step("Suspended", CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T15:00+08:00");
-        clocks = Apply(clocks, Step("Resumed", CaseStatus.Suspended, CaseStatus.Dispatched), "2026-03-02T17:00+08:00");
-        clocks = Apply(clocks, Step("Suspended", CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T18:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Suspended, CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T15:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Resumed, CaseStatus.Suspended, CaseStatus.Dispatched), "2026-03-02T17:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Suspended, CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T18:00+08:00");
 
-        clocks = Apply(clocks, Step("Regraded", CaseStatus.Suspended, CaseStatus.Suspended), "2026-03-03T09:00+08:00", Major);
+        clocks = Apply(clocks, Step(CaseAction.Regraded, CaseStatus.Suspended, CaseStatus.Suspended), "2026-03-03T09:00+08:00", Major);
 
         var firstContact = Clock(clocks, ClockKind.FirstContact);
         // 12 h from 09:00 plus the 2 h pause: due 23:00; suspended again at 18:00 with 5 h left.
@@ -286,13 +288,14 @@ public class ClockPlanTests
     }
 
     [Theory]
-    [InlineData("HandlerAssigned")]
-    [InlineData("AssignmentAccepted")]
-    [InlineData("AssignmentReturned")]
-    [InlineData("SomethingNew")]
-    public void Other_actions_change_no_clock(string action)
+    [InlineData(CaseAction.HandlerAssigned)]
+    [InlineData(CaseAction.AssignmentAccepted)]
+    [InlineData(CaseAction.AssignmentReturned)]
+    [InlineData(CaseAction.ClockBreached)]
+    [InlineData(CaseAction.Escalated)]
+    public void Other_actions_change_no_clock(CaseAction action)
     {
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
 
         var after = Apply(clocks, Step(action, CaseStatus.Dispatched, CaseStatus.Assigned), "2026-03-02T11:00+08:00");
 
@@ -301,12 +304,37 @@ public class ClockPlanTests
     }
 
     [Fact]
+    public void Every_action_has_a_clock_plan_and_an_unnamed_one_is_refused()
+    {
+        var clocks = Submitted();
+        foreach (var action in Enum.GetValues<CaseAction>().Where(a => a != CaseAction.Unspecified))
+        {
+            var after = Apply(clocks, Step(action, CaseStatus.Contacted, CaseStatus.Contacted), "2026-03-02T11:00+08:00");
+            Assert.Equal(ClockKinds.All.Where(k => k.StartEvent() == ClockStartEvent.Received).Count() + (action == CaseAction.RepliedToCustomer ? 1 : 0),
+                after.Count);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Apply(clocks, Step(CaseAction.Unspecified, CaseStatus.Contacted, CaseStatus.Contacted), "2026-03-02T11:00+08:00"));
+    }
+
+    [Fact]
+    public void Every_clock_kind_is_listed_named_and_limited()
+    {
+        Assert.Equal(Enum.GetValues<ClockKind>().Where(k => k != ClockKind.Unspecified), ClockKinds.All);
+        foreach (var kind in ClockKinds.All)
+        {
+            Assert.NotEmpty(kind.ChineseName());
+            Assert.True(Normal[kind].Amount > 0, $"{kind} has no limit");
+        }
+    }
+
+    [Fact]
     public void First_contact_recorded_after_a_suspension_is_judged_against_the_moved_deadline()
     {
         // First contact: 24 h from Mar 2 09:00. Suspended at 20:00 with 13 h left, resumed Mar 3 08:00 → due 21:00.
-        var clocks = Apply(Submitted(), Step("DispatchedToUnit", CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
-        clocks = Apply(clocks, Step("Suspended", CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T20:00+08:00");
-        clocks = Apply(clocks, Step("Resumed", CaseStatus.Suspended, CaseStatus.Dispatched), "2026-03-03T08:00+08:00");
+        var clocks = Apply(Submitted(), Step(CaseAction.DispatchedToUnit, CaseStatus.Received, CaseStatus.Dispatched), "2026-03-02T10:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Suspended, CaseStatus.Dispatched, CaseStatus.Suspended), "2026-03-02T20:00+08:00");
+        clocks = Apply(clocks, Step(CaseAction.Resumed, CaseStatus.Suspended, CaseStatus.Dispatched), "2026-03-03T08:00+08:00");
 
         clocks = Apply(clocks, ContactAt("2026-03-03T20:00+08:00"), "2026-03-03T20:10+08:00");
 

@@ -1,7 +1,6 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 
-using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
 
 namespace ComplaintGrpc.Domain.Tests.TimeLimits;
 

@@ -2,7 +2,6 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 using static ComplaintGrpc.Domain.Tests.TimeLimits.TestTimes;
 
-using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
 
 namespace ComplaintGrpc.Domain.Tests.TimeLimits;
 

@@ -38,8 +38,8 @@ public sealed class SubmitComplaintTests(ServerHost host) : IClassFixture<Server
 
         var history = await host.Complaints.GetComplaintHistoryAsync(new GetComplaintHistoryRequest { Id = stored.Id });
         var submitted = Assert.Single(history.Events);
-        Assert.Equal(("Submitted", CaseStatus.Unspecified, CaseStatus.Received, 1L),
-            (submitted.Action, submitted.FromStatus, submitted.ToStatus, submitted.Sequence));
+        Assert.Equal(("Submitted", CaseAction.Submitted, CaseStatus.Unspecified, CaseStatus.Received, 1L),
+            (submitted.Action, submitted.ActionKind, submitted.FromStatus, submitted.ToStatus, submitted.Sequence));
     }
 
     [Fact]

@@ -38,6 +38,10 @@ public sealed class AssignmentNotificationTests(ServerHost host) : IClassFixture
         Assert.DoesNotContain("13800138000", n.Text);
         Assert.NotNull(n.DeliveredTime);
         Assert.False(worker.HasExited, worker.Output);
+        // The inbox is delivered by the outbox sweep itself, in the fan-out's transaction: no Hangfire job for it.
+        await using var db = await host.Database.OpenConnectionAsync();
+        Assert.Equal(0, await db.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM hangfire.job WHERE invocationdata::text LIKE '%NotificationDelivery%'"));
     }
 
     [Fact]

@@ -172,7 +172,7 @@ public sealed class ReportFixture : ServerHost, IAsyncLifetime
         // A was escalated (督办) on the report date at 08:00.
         await using var connection = await Database.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await CaseEvents.AppendAsync(connection, tx, Guid.Parse(Cases["A"].Id), Local(2026, 10, 12, 8, 0), "system", "Escalated",
+        await CaseEvents.AppendAsync(connection, tx, Guid.Parse(Cases["A"].Id), Local(2026, 10, 12, 8, 0), "system", CaseAction.Escalated,
             "Contacted", "Contacted", new Dictionary<string, string> { ["clock"] = "Reply", ["level"] = "2" }, CancellationToken.None);
         await tx.CommitAsync();
 

@@ -47,6 +47,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["ListReports"] = [Supervisor, Inspector, Admin, Auditor],
         ["RunBacklogReport"] = [Admin],
         ["DownloadReport"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
+        ["DownloadOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -223,6 +225,11 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "RunBacklogReport": await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday }); break;
                     case "DownloadReport":
                         using (var download = reports.DownloadReport(new DownloadReportRequest { Format = ReportFormat.Html }))
+                            while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
+                    case "ListOverdueClocks": await reports.ListOverdueClocksAsync(new ListOverdueClocksRequest { UnitId = station }); break;
+                    case "DownloadOverdueClocks":
+                        using (var download = reports.DownloadOverdueClocks(new DownloadOverdueClocksRequest { UnitId = station }))
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
                         break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");

@@ -85,6 +85,8 @@ public sealed class ValidRequests
         Seed(_ => new ListReportsRequest { PageSize = 10 });
         Seed(_ => new RunBacklogReportRequest { ReportDate = reportDate, Wait = false });
         Seed(_ => new DownloadReportRequest { ReportDate = reportDate, Format = ReportFormat.Csv, Table = ReportTable.Overdue });
+        Seed(_ => new ListOverdueClocksRequest { PageSize = 20, UnitId = org.County, Clock = ClockKind.Reply, Category = Category.Outage });
+        Seed(_ => new DownloadOverdueClocksRequest { UnitId = org.County, Clock = ClockKind.FirstContact, Category = Category.Outage });
         return r;
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>How the human outputs (CSV, HTML) name and format things: Chinese names, local times, hours, percentages.</summary>
 public static class ReportText
@@ -29,15 +29,6 @@ public static class ReportText
         Channel.Counter => "营业厅",
         Channel.Other => "其他",
         _ => channel.ToString(),
-    };
-
-    public static string ClockName(ClockKind clock) => clock switch
-    {
-        ClockKind.Dispatch => "派单",
-        ClockKind.FirstContact => "联系客户",
-        ClockKind.Reply => "答复",
-        ClockKind.Callback => "回访",
-        _ => clock.ToString(),
     };
 
     public static string Local(Timestamp? t, TimeZoneInfo zone) => t is null ? "" :
