@@ -122,6 +122,8 @@ while [[ $BENCH_ADMIN_PORT == "$BENCH_GRPC_PORT" ]]; do BENCH_ADMIN_PORT=$(free_
 
 TABLE=$WORK/table.md
 rc=0
+# The machine is shared: its load (1/5/15-minute averages) before and after the run goes into the record.
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 dotnet "ops/bench/bin/$CONFIGURATION/$TFM/ComplaintGrpc.Bench.dll" "${HARNESS_ARGS[@]}" --out "$TABLE" 2> >(tee "$LOGS/harness.log" >&2) &
 HARNESS_PID=$!
 wait "$HARNESS_PID" || rc=$?
@@ -136,9 +138,10 @@ if ((RECORD)); then
   {
     printf '\n## %s UTC — commit %s%s\n\n' "$(date -u '+%Y-%m-%d %H:%M')" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
       "$( ((QUICK)) && echo ' (--quick)')"
-    printf 'Machine: %s, %s cores, %s GB RAM; PostgreSQL %s (fsync, synchronous_commit, full_page_writes on); .NET %s.\n\n' \
+    printf 'Machine: %s, %s cores, %s GB RAM; PostgreSQL %s (fsync, synchronous_commit, full_page_writes on); .NET %s.\n' \
       "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(nproc)" \
       "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$PG_VERSION" "$(dotnet --version)"
+    printf 'Load average (1/5/15 min): %s at the start of the harness, %s at the end.\n\n' "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
     cat "$TABLE"
   } >>"$ROOT/ops/BENCHMARKS.md"
   say "appended the table to ops/BENCHMARKS.md"

@@ -6,7 +6,6 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Domain.TimeLimits;
-using ClockKind = ComplaintGrpc.Domain.TimeLimits.ClockKind;
 
 namespace ComplaintGrpc.Bench;
 
@@ -133,7 +132,7 @@ public sealed class CaseGenerator(Organization org)
         var life = new Life(this, result, plan.WorkerUpTo, new CaseAttributes(channel, kind, level, customerClass));
 
         var state = new CaseState { Status = CaseStatus.Received, ReceivedAt = received, Level = level, CustomerClass = customerClass };
-        life.Apply(new Transition(state with { Status = CaseStatus.Unspecified }, state, "Submitted",
+        life.Apply(new Transition(state with { Status = CaseStatus.Unspecified }, state, CaseAction.Submitted,
             new Dictionary<string, string> { ["case_number"] = row.CaseNumber }), created, intake, lifecycle: false);
 
         var station = PickStation(rng);
@@ -239,16 +238,14 @@ public sealed class CaseGenerator(Organization org)
 
     private static string Iso(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
 
-    /// <summary>One case's life: its state, clocks and history, and the worker's view of each clock.</summary>
+    /// <summary>One case's life: its state, clocks and history, and each clock's row as server and worker leave it.</summary>
     private sealed class Life(CaseGenerator g, GeneratedCase target, DateTimeOffset workerUpTo, CaseAttributes attributes)
     {
-        private sealed class Watch
-        {
-            public int Round;
-            public DateTimeOffset? BreachedAt;
-            public int EscalationLevel;
-            public DateTimeOffset? EnforcedAt;
-        }
+        /// <summary>How long after a clock falls due the worker's sweep acts on it.</summary>
+        private static readonly TimeSpan SweepLag = TimeSpan.FromSeconds(8);
+
+        /// <summary>A clock's enforcement columns: the worker's record and next_action_at.</summary>
+        private sealed record Watch(int Round, EnforcementRecord Record, DateTimeOffset? Next);
 
         private IReadOnlyList<CaseClock> _clocks = [];
         private readonly Dictionary<ClockKind, Watch> _watch = [];
@@ -257,6 +254,9 @@ public sealed class CaseGenerator(Organization org)
 
         public CaseClock Clock(ClockKind kind) => _clocks.First(c => c.Kind == kind);
 
+        /// <summary>A lifecycle step as the server writes it (CaseClocks.ApplyAsync): a changed clock keeps its record
+        /// in the same round (a new round starts from none but the enforced_at watermark) and gets next_action_at at
+        /// its first milestone not on record; an unchanged clock is not written.</summary>
         public void Apply(Transition t, DateTimeOffset now, string actor, bool lifecycle = true)
         {
             Enforce(now);
@@ -266,8 +266,13 @@ public sealed class CaseGenerator(Organization org)
             foreach (var c in after)
             {
                 var old = _clocks.FirstOrDefault(b => b.Kind == c.Kind);
+                var watch = _watch.GetValueOrDefault(c.Kind);
                 if (old is not null && Same(old, c))
                     continue;
+                var record = watch is null || watch.Round != c.Round
+                    ? EnforcementRecord.None with { EnforcedAt = watch?.Record.EnforcedAt }
+                    : watch.Record;
+                _watch[c.Kind] = new Watch(c.Round, record, Stored(Milestones.NextActionAt(c, record, now, g._milestones)));
                 var key = c.Kind.ToString();
                 if (old is null || old.Round != c.Round)
                     changes[$"{key}.due"] = Iso(c.Deadline.DueAt);
@@ -277,10 +282,6 @@ public sealed class CaseGenerator(Organization org)
                     changes[$"{key}.remaining"] = c.RemainingAt(now).ToString("c", CultureInfo.InvariantCulture);
                 if (c.StoppedAt is { } stopped && old?.StoppedAt is null)
                     changes[$"{key}.stopped"] = stopped >= c.Deadline.DueAt ? "late" : "on time";
-                // A changed clock is looked at by the worker's next sweep; a new round starts breach and escalation afresh.
-                var w = _watch.TryGetValue(c.Kind, out var existing) && existing.Round == c.Round ? existing : new Watch { Round = c.Round };
-                w.EnforcedAt = now.AddSeconds(8);
-                _watch[c.Kind] = w;
             }
             _clocks = after;
             State = t.To;
@@ -293,46 +294,48 @@ public sealed class CaseGenerator(Organization org)
             }
         }
 
-        /// <summary>What the worker did up to <paramref name="until"/> (bounded by its horizon): breach and escalation events.</summary>
+        /// <summary>The worker's sweeps up to <paramref name="until"/> (bounded by its horizon), as ClockEnforcement.Plan
+        /// does them: each due clock, earliest first, acted on <see cref="SweepLag"/> after its next_action_at, with the
+        /// milestones <see cref="Milestones.Pending"/> gives (breach and escalation events in the history), then its record
+        /// (enforced_at = the sweep's now) and next_action_at from <see cref="Milestones.NextActionAt"/>.</summary>
         private void Enforce(DateTimeOffset until)
         {
             if (until > workerUpTo) until = workerUpTo;
-            foreach (var clock in _clocks)
+            while (true)
             {
-                var w = _watch[clock.Kind];
-                var (due, _) = Milestones.At(clock, until, g._milestones);
-                foreach (var m in due)
+                var due = _clocks.Select(c => (Clock: c, Watch: _watch[c.Kind]))
+                    .Where(x => x.Watch.Next is { } n && n + SweepLag <= until)
+                    .OrderBy(x => x.Watch.Next).FirstOrDefault();
+                if (due.Clock is null)
+                    return;
+                var (clock, w) = due;
+                var now = TruncateMicros(w.Next!.Value + SweepLag);
+                var breachedAt = w.Record.BreachedAt;
+                var level = w.Record.EscalationLevel;
+                foreach (var m in Milestones.Pending(clock, w.Record, now, g._milestones))
                 {
-                    if (m.Kind == MilestoneKind.Reminder || m.EscalationLevel <= w.EscalationLevel)
+                    if (m.Kind == MilestoneKind.Breach && breachedAt is null)
                     {
-                        if (m.Kind == MilestoneKind.Reminder && (w.EnforcedAt is null || w.EnforcedAt < m.At))
-                            w.EnforcedAt = m.At.AddSeconds(8);
-                        continue;
-                    }
-                    var noticed = m.At.AddSeconds(8);
-                    if (m.Kind == MilestoneKind.Breach && w.BreachedAt is null)
-                    {
-                        w.BreachedAt = m.At;
-                        Append(m.At, "system", "ClockBreached", State.Status, State.Status, new Dictionary<string, string>
+                        breachedAt = m.At;
+                        Append(m.At, "system", CaseAction.ClockBreached, State.Status, State.Status, new Dictionary<string, string>
                         {
                             ["clock"] = clock.Kind.ToString(), ["round"] = clock.Round.ToString(CultureInfo.InvariantCulture),
-                            ["due"] = Iso(clock.Deadline.DueAt), ["noticed_at"] = Iso(noticed),
+                            ["due"] = Iso(clock.Deadline.DueAt), ["noticed_at"] = Iso(now),
                         });
                     }
-                    if (clock.IsRunning)
+                    if (!clock.IsRunning || m.Kind == MilestoneKind.Reminder)
+                        continue;
+                    level = m.EscalationLevel;
+                    var chain = (State.UnitId is null ? "" : g.PathOf(State.UnitId)).Split('/', StringSplitOptions.RemoveEmptyEntries);
+                    var index = chain.Length - level;
+                    Append(m.At, "system", CaseAction.Escalated, State.Status, State.Status, new Dictionary<string, string>
                     {
-                        w.EscalationLevel = m.EscalationLevel;
-                        var chain = (State.UnitId is null ? "" : g.PathOf(State.UnitId)).Split('/', StringSplitOptions.RemoveEmptyEntries);
-                        var index = chain.Length - m.EscalationLevel;
-                        Append(m.At, "system", "Escalated", State.Status, State.Status, new Dictionary<string, string>
-                        {
-                            ["clock"] = clock.Kind.ToString(), ["level"] = m.EscalationLevel.ToString(CultureInfo.InvariantCulture),
-                            ["unit_id"] = index >= 0 && index < chain.Length ? chain[index] : "", ["noticed_at"] = Iso(noticed),
-                        });
-                    }
-                    if (w.EnforcedAt is null || w.EnforcedAt < noticed)
-                        w.EnforcedAt = noticed;
+                        ["clock"] = clock.Kind.ToString(), ["level"] = level.ToString(CultureInfo.InvariantCulture),
+                        ["unit_id"] = index >= 0 && index < chain.Length ? chain[index] : "", ["noticed_at"] = Iso(now),
+                    });
                 }
+                var record = new EnforcementRecord(now, breachedAt, level);
+                _watch[clock.Kind] = w with { Record = record, Next = Stored(Milestones.NextActionAt(clock, record, now, g._milestones)) };
             }
         }
 
@@ -344,19 +347,22 @@ public sealed class CaseGenerator(Organization org)
             foreach (var clock in _clocks)
             {
                 var w = _watch[clock.Kind];
-                var (_, next) = Milestones.At(clock, workerUpTo, g._milestones);
-                target.Clocks.Add(new ClockRow(complaint.Id, clock, w.BreachedAt?.UtcDateTime, w.EscalationLevel, next?.UtcDateTime,
-                    w.EnforcedAt is { } e && e <= workerUpTo ? e.UtcDateTime : null));
+                target.Clocks.Add(new ClockRow(complaint.Id, clock, w.Record.BreachedAt?.UtcDateTime, w.Record.EscalationLevel,
+                    w.Next?.UtcDateTime, w.Record.EnforcedAt?.UtcDateTime));
             }
         }
 
-        private void Append(DateTimeOffset at, string actor, string action, CaseStatus from, CaseStatus to, Dictionary<string, string> details)
+        private void Append(DateTimeOffset at, string actor, CaseAction action, CaseStatus from, CaseStatus to, Dictionary<string, string> details)
         {
             var complaint = target.Complaint;
             complaint.HistoryLength++;
-            target.Events.Add(new EventRow(complaint.Id, complaint.HistoryLength, at.UtcDateTime, actor, action, from.ToString(), to.ToString(),
+            target.Events.Add(new EventRow(complaint.Id, complaint.HistoryLength, at.UtcDateTime, actor, action.ToString(), from.ToString(), to.ToString(),
                 JsonSerializer.Serialize(details)));
         }
+
+        /// <summary>next_action_at as CaseClocksTable stores it: rounded up to the microsecond.</summary>
+        private static DateTimeOffset? Stored(DateTimeOffset? at) =>
+            at is { } t ? new DateTimeOffset(t.UtcTicks + (10 - t.UtcTicks % 10) % 10, TimeSpan.Zero) : null;
 
         private static bool Same(CaseClock a, CaseClock b) =>
             a.Round == b.Round && a.Deadline == b.Deadline && a.SuspendedAt == b.SuspendedAt && a.StoppedAt == b.StoppedAt

@@ -12,6 +12,9 @@ public sealed class HostProcess(string name, string dll, string log, IReadOnlyDi
 
     public string Name => name;
 
+    /// <summary>The process's output (stdout and stderr).</summary>
+    public string LogPath => log;
+
     public int Pid => _process?.Id ?? 0;
 
     public bool Alive => _process is { HasExited: false };

@@ -108,6 +108,7 @@ try
     seedSeconds = await seeder.BulkAsync(cases, DateTimeOffset.UtcNow, Say);
     var counts = await Counts(db);
     Say($"seeded in {seedSeconds:0} s: {counts}");
+    Say($"seeded clocks: {await ClockCounts(db)}");
     worker = await StartWorkerAsync();
     benches.Worker = worker;
 
@@ -153,6 +154,21 @@ static async Task<string> Counts(NpgsqlDataSource db)
     await r.ReadAsync();
     return string.Create(CultureInfo.InvariantCulture,
         $"{r.GetInt64(0):N0} cases ({r.GetInt64(1):N0} open), {r.GetInt64(2):N0} history events, {r.GetInt64(3):N0} clocks, database {r.GetString(4)}");
+}
+
+// What the seeded clocks leave for the worker: as the server and worker write them, almost nothing is due right away
+// (only milestones of the last few seconds before the seeding's "now") and every running clock has a next_action_at.
+static async Task<string> ClockCounts(NpgsqlDataSource db)
+{
+    await using var cmd = db.CreateCommand("""
+        SELECT count(*) FILTER (WHERE next_action_at <= now()), count(*) FILTER (WHERE stopped_at IS NULL AND suspended_at IS NULL AND next_action_at IS NULL),
+               count(*) FILTER (WHERE enforced_at IS NOT NULL), count(*) FILTER (WHERE breached_at IS NOT NULL)
+        FROM case_clocks
+        """);
+    await using var r = await cmd.ExecuteReaderAsync();
+    await r.ReadAsync();
+    return string.Create(CultureInfo.InvariantCulture,
+        $"{r.GetInt64(0):N0} due now, {r.GetInt64(1):N0} running without next_action_at (past their last escalation), {r.GetInt64(2):N0} with enforced_at, {r.GetInt64(3):N0} breached");
 }
 
 static string Render(IReadOnlyList<ResultRow> rows, string counts, double seedSeconds, TimeSpan elapsed, bool quick)
