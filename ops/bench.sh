@@ -58,6 +58,8 @@ cleanup() {
   while read -r pid; do
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   done <"$PIDS"
+  # The PostgreSQL log holds the report's plans (auto_explain, see Benches.ExplainReportAsync).
+  cp "$PG_DIR/postgres.log" "$LOGS/postgres.log" 2>/dev/null || true
   "$ROOT/ops/pg.sh" destroy "$PG_DIR" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -93,10 +95,10 @@ PSQL=$(ops/pg.sh bindir)/psql
 psql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tA "$@"; }
 # pg.sh's clusters are for tests and run without durability; postgresql.auto.conf is read after its settings, so these
 # win. A bench of durable commits needs fsync and synchronous_commit on; max_wal_size only spaces out checkpoints.
-# pg_stat_statements gives the harness its statement profile (statements per submit, per clock acted on); loading it
-# needs a restart.
+# pg_stat_statements gives the harness its statement profile (statements per submit, per clock acted on), auto_explain
+# the report's plans (switched on for one untimed report run only); loading them needs a restart.
 psql -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" -c "ALTER SYSTEM SET full_page_writes = on" \
-  -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+  -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "ALTER SYSTEM SET shared_preload_libraries = pg_stat_statements, auto_explain" >/dev/null
 ops/pg.sh stop "$PG_DIR"
 CONNECTION=$(ops/pg.sh start "$PG_DIR" "$PG_PORT") # the first start's --owner-pid watch still holds
 durable=$(psql -c "SELECT current_setting('fsync') || '/' || current_setting('synchronous_commit') || '/' || current_setting('full_page_writes')")

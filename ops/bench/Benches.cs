@@ -228,7 +228,11 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         async Task Get(long n, CancellationToken ct) =>
             await Complaints().GetComplaintAsync(new GetComplaintRequest { Id = idText[n % idText.Length] }, auth, cancellationToken: ct);
         await Load.ClosedAsync(callers, Warmup, Get);
+        var statements0 = await StatementsAsync();
+        var cpu0 = server.CpuSeconds();
         var grpc = await Load.ClosedAsync(callers, scale.GetRun, Get);
+        var cpu = (server.CpuSeconds() - cpu0) / grpc.Seconds * 100;
+        var profile = Profile(statements0, await StatementsAsync(), grpc.Count, "get");
         var bare = await Load.ClosedAsync(callers, scale.GetRun, async (n, ct) =>
         {
             await using var cmd = db.CreateCommand("SELECT * FROM complaints WHERE id = $1");
@@ -239,7 +243,8 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         _rows.Add(new ResultRow("get", $"GetComplaint at {cases:N0} cases, {callers} callers",
             $"{F(grpc.PerSecond)}/s, p50 {F(grpc.P(50), "0.00")} ms, p99 {F(grpc.P(99), "0.0")} ms{Errors(grpc)}",
             $"{F(bare.PerSecond)}/s, p50 {F(bare.P(50), "0.00")} ms (bare PK SELECT)", Ratio(grpc.PerSecond, bare.PerSecond), "≥ 0.5",
-            Verdict(grpc.ErrorCount == 0 && grpc.PerSecond / bare.PerSecond >= 0.5)));
+            Verdict(grpc.ErrorCount == 0 && grpc.PerSecond / bare.PerSecond >= 0.5),
+            $"server CPU {cpu:0} % of one core during the gRPC run (the load generator shares the 2 cores); {profile}"));
     }
 
     public async Task ListAsync(long cases)
@@ -251,9 +256,13 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         var pages = 0;
         say($"list: unit {unit}, status Closed, 50 per page, every page by token, {scale.ListWalks} walk(s)");
         await Complaints().ListComplaintsAsync(new ListComplaintsRequest { UnitId = unit, Statuses = { CaseStatus.Closed }, PageSize = 50 }, auth);
+        var listCpu = 0.0;
+        var listStatements0 = await StatementsAsync();
+        var grpcPages = 0;
         for (var walk = 0; walk < scale.ListWalks; walk++)
         {
             var token = "";
+            var walkCpu0 = server.CpuSeconds();
             pages = 0;
             var watch = Stopwatch.StartNew();
             do
@@ -276,6 +285,8 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
                 pages++;
             } while (token.Length > 0 && pages < 200);
             grpc.Seconds += watch.Elapsed.TotalSeconds;
+            listCpu += server.CpuSeconds() - walkCpu0;
+            grpcPages += pages;
 
             Guid? after = null;
             for (var p = 0; p < pages; p++)
@@ -298,7 +309,8 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         }
         _rows.Add(new ResultRow("list", $"ListComplaints unit + status, 50 per page, {pages} pages deep by token, at {cases:N0} cases",
             $"p99 {F(grpc.P(99), "0.0")} ms, p50 {F(grpc.P(50), "0.0")} ms{Errors(grpc)}", $"p99 {F(bare.P(99), "0.0")} ms, p50 {F(bare.P(50), "0.0")} ms (bare keyset query)",
-            Ratio(grpc.P(99), bare.P(99)), "≤ 2×", Verdict(grpc.ErrorCount == 0 && grpc.P(99) / bare.P(99) <= 2)));
+            Ratio(grpc.P(99), bare.P(99)), "≤ 2×", Verdict(grpc.ErrorCount == 0 && grpc.P(99) / bare.P(99) <= 2),
+            $"server CPU {listCpu / grpc.Seconds * 100:0} % of one core while walking ({grpcPages} pages in {grpc.Seconds:0.0} s); statements per page over the whole bench (gRPC and bare walks): {Profile(listStatements0, await StatementsAsync(), grpcPages, "page")}"));
     }
 
     // ---------------------------------------------------------------- report
@@ -348,6 +360,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
             WHERE c.status NOT IN ('Closed', 'Suspended') AND k.stopped_at IS NULL AND k.due_at <= $1 GROUP BY 1, 2
             """, cutOff);
         var baseline = bare.Elapsed.TotalSeconds;
+        if (ok) await ExplainReportAsync(client, date);
         say($"report: {figure}; bare GROUP BY {baseline:0.00} s; stored figures {stored?.ToString(CultureInfo.InvariantCulture) ?? "none"} bytes");
         _rows.Add(new ResultRow("report", $"RunBacklogReport at {cases:N0} cases, {open:N0} open", figure, $"{baseline:0.00} s (bare GROUP BY over open cases and their overdue clocks)",
             ok ? Ratio(seconds, baseline) : "-", "≤ 15 s and ≤ 3×", Verdict(ok && seconds <= 15 && seconds / baseline <= 3)));
@@ -355,6 +368,36 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         if (ok) size += $", gRPC message {messageBytes / 1048576.0:0.00} MiB";
         _rows.Add(new ResultRow("report size", "stored figures and the RunBacklogReport message", size, "-", "-", "≤ 1 MiB",
             Verdict(stored is { } b && b <= 1048576 && messageBytes <= 1048576)));
+    }
+
+    /// <summary>The report's profile: it is run once more, not timed, with auto_explain logging the plan of every
+    /// statement over 100 ms with actual times and buffers (to the PostgreSQL log, which ops/bench.sh keeps as
+    /// .local/bench/postgres.log). Instrumenting every node slows the statements, so the measured run goes without it.</summary>
+    private async Task ExplainReportAsync(ReportService.ReportServiceClient client, DateOnly date)
+    {
+        try
+        {
+            await ExecAsync("ALTER SYSTEM SET auto_explain.log_min_duration = '100ms'");
+            await ExecAsync("ALTER SYSTEM SET auto_explain.log_analyze = on");
+            await ExecAsync("ALTER SYSTEM SET auto_explain.log_buffers = on");
+            await ExecAsync("SELECT pg_reload_conf()");
+            await Task.Delay(500);
+            var watch = Stopwatch.StartNew();
+            await client.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Wait = true },
+                Auth(adminToken), deadline: DateTime.UtcNow.AddSeconds(900));
+            say($"report: profiled run (auto_explain, not timed for the table) took {watch.Elapsed.TotalSeconds:0.0} s; plans in the PostgreSQL log");
+        }
+        catch (Exception e) when (e is PostgresException or RpcException)
+        {
+            say($"report: no profile ({e.Message.Split('\n')[0]})");
+        }
+        finally
+        {
+            await ExecAsync("ALTER SYSTEM RESET auto_explain.log_min_duration");
+            await ExecAsync("ALTER SYSTEM RESET auto_explain.log_analyze");
+            await ExecAsync("ALTER SYSTEM RESET auto_explain.log_buffers");
+            await ExecAsync("SELECT pg_reload_conf()");
+        }
     }
 
     // ---------------------------------------------------------------- submit
@@ -522,11 +565,14 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
     {
         var rate = Math.Max(1, Math.Round(_maxSubmit / 2));
         say($"submit latency: open loop at {rate:0}/s for {scale.SubmitRun.TotalSeconds:0} s");
+        var cpu0 = (server.CpuSeconds(), _worker.CpuSeconds());
         var s = await Load.OpenAsync(rate, scale.SubmitRun, TimeSpan.FromSeconds(30), (_, ct) => SubmitOnceAsync(ct));
+        var cpu = ((server.CpuSeconds() - cpu0.Item1) / s.Seconds * 100, (_worker.CpuSeconds() - cpu0.Item2) / s.Seconds * 100);
         _serverMb.Submit = server.PeakRssMb();
         _workerMb.Submit = _worker.PeakRssMb();
         _rows.Add(new ResultRow("submit latency", $"open loop at half the measured maximum ({rate:0}/s), from the intended send time",
-            $"p50 {F(s.P(50), "0.0")} ms, p99 {F(s.P(99), "0.0")} ms{Errors(s)}", "-", "-", "p99 ≤ 20 ms", Verdict(s.ErrorCount == 0 && s.P(99) <= 20)));
+            $"p50 {F(s.P(50), "0.0")} ms, p99 {F(s.P(99), "0.0")} ms{Errors(s)}", "-", "-", "p99 ≤ 20 ms", Verdict(s.ErrorCount == 0 && s.P(99) <= 20),
+            $"p90 {F(s.P(90), "0.0")} ms, p999 {F(s.P(99.9), "0.0")} ms, max {F(s.P(100), "0.0")} ms; CPU server {cpu.Item1:0} %, worker {cpu.Item2:0} % of one core; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end"));
     }
 
     // ---------------------------------------------------------------- intake storm
