@@ -146,8 +146,9 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
 
         const string acted = "SELECT count(*) FROM notifications WHERE complaint_id = ANY($1) AND milestone = 'reminder-50'";
         long count = 0;
+        // Every 2 s: at 100,000 ids the count itself takes about 0.1 s of the database, which the worker shares.
         while (written.Elapsed < scale.BacklogFirstWait + scale.BacklogObserve && (count = await ScalarAsync<long>(acted, ids)) < due)
-            await Task.Delay(500);
+            await Task.Delay(2000);
         var seconds = written.Elapsed.TotalSeconds;
         var cpu1 = _worker.CpuSeconds();
         var profile = Profile(statements0, await StatementsAsync(), count, "clock acted on");
@@ -570,8 +571,12 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         var cpu = ((server.CpuSeconds() - cpu0.Item1) / s.Seconds * 100, (_worker.CpuSeconds() - cpu0.Item2) / s.Seconds * 100);
         _serverMb.Submit = server.PeakRssMb();
         _workerMb.Submit = _worker.PeakRssMb();
+        // The same open loop on the bare transaction: how much of the tail is the durable commit on this machine.
+        var bare = await Load.OpenAsync(rate, scale.SubmitRun, TimeSpan.FromSeconds(30), BareSubmitAsync);
         _rows.Add(new ResultRow("submit latency", $"open loop at half the measured maximum ({rate:0}/s), from the intended send time",
-            $"p50 {F(s.P(50), "0.0")} ms, p99 {F(s.P(99), "0.0")} ms{Errors(s)}", "-", "-", "p99 ≤ 20 ms", Verdict(s.ErrorCount == 0 && s.P(99) <= 20),
+            $"p50 {F(s.P(50), "0.0")} ms, p99 {F(s.P(99), "0.0")} ms{Errors(s)}",
+            $"p50 {F(bare.P(50), "0.0")} ms, p99 {F(bare.P(99), "0.0")} ms (same transaction, bare SQL, same open loop){Errors(bare)}",
+            Ratio(s.P(99), bare.P(99)), "p99 ≤ 20 ms", Verdict(s.ErrorCount == 0 && s.P(99) <= 20),
             $"p90 {F(s.P(90), "0.0")} ms, p999 {F(s.P(99.9), "0.0")} ms, max {F(s.P(100), "0.0")} ms; CPU server {cpu.Item1:0} %, worker {cpu.Item2:0} % of one core; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end"));
     }
 
