@@ -436,7 +436,9 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
     /// CaseClocksTable.UpsertAsync, CaseEvents.AppendAsync): the case insert (case number from the sequence), the
     /// clocks computed by the domain and written in one multi-row upsert with next_action_at at each clock's first
     /// milestone, then the history counter and the Submitted event in one statement.</summary>
-    private async Task BareSubmitAsync(long n, CancellationToken ct)
+    private Task BareSubmitAsync(long n, CancellationToken ct) => BareSubmitAsync(db, ct);
+
+    private async Task BareSubmitAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         now = new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
@@ -571,8 +573,13 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         var cpu = ((server.CpuSeconds() - cpu0.Item1) / s.Seconds * 100, (_worker.CpuSeconds() - cpu0.Item2) / s.Seconds * 100);
         _serverMb.Submit = server.PeakRssMb();
         _workerMb.Submit = _worker.PeakRssMb();
-        // The same open loop on the bare transaction: how much of the tail is the durable commit on this machine.
-        var bare = await Load.OpenAsync(rate, scale.SubmitRun, TimeSpan.FromSeconds(30), BareSubmitAsync);
+        // The same open loop on the bare transaction: how much of the tail is the durable commit on this machine. Its
+        // pool is the server's (100 connections), opened beforehand: a pool that grows under load adds backend start-ups
+        // the server's warm pool does not pay.
+        await using var bareDb = new NpgsqlDataSourceBuilder(db.ConnectionString + ";Maximum Pool Size=100;Minimum Pool Size=100").Build();
+        var opened = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => bareDb.OpenConnectionAsync().AsTask()));
+        foreach (var c in opened) await c.DisposeAsync();
+        var bare = await Load.OpenAsync(rate, scale.SubmitRun, TimeSpan.FromSeconds(30), (_, ct) => BareSubmitAsync(bareDb, ct));
         _rows.Add(new ResultRow("submit latency", $"open loop at half the measured maximum ({rate:0}/s), from the intended send time",
             $"p50 {F(s.P(50), "0.0")} ms, p99 {F(s.P(99), "0.0")} ms{Errors(s)}",
             $"p50 {F(bare.P(50), "0.0")} ms, p99 {F(bare.P(99), "0.0")} ms (same transaction, bare SQL, same open loop){Errors(bare)}",
