@@ -121,6 +121,20 @@ run_dotnet_test_project() {
   add_counts "$passed" "$failed" "$skipped"
 }
 
+# The benchmark harness in its small form (ops/bench.sh --quick): 1 passed when it ran end to end and printed its
+# table, 1 failed otherwise. Speed is not asserted here; the figures are for reading, not for passing.
+run_bench_quick() {
+  step "ops/bench.sh --quick"
+  local out=$RESULTS/bench-quick.txt rc=0
+  timeout 600 ops/bench.sh --quick --no-build 2>&1 | tee "$out" || rc=$?
+  if ((rc == 0)) && grep -q '^| bench | what | figure |' "$out"; then
+    add_counts 1 0
+  else
+    echo "test.sh: ops/bench.sh --quick did not run end to end (exit $rc); see $out and .local/bench/" >&2
+    add_counts 0 1
+  fi
+}
+
 main() {
   cd "$ROOT"
   rm -rf "$RESULTS"
@@ -175,6 +189,7 @@ main() {
   done
 
   # Later suites go here, one step each, e.g.: run_node_client_tests; run_dashboard_tests
+  run_bench_quick
 
   finish
 }
