@@ -61,9 +61,9 @@ public static class ClockPlan
             {
                 foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;
             },
-            // Assignment moves within a unit and the worker's own records change no clock.
+            // Assignment moves within a unit, the worker's own records and the finding (evaluation, not handling) change no clock.
             CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned
-                or CaseAction.ClockBreached or CaseAction.Escalated => None,
+                or CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.FindingRecorded or CaseAction.FindingChanged => None,
             CaseAction.Unspecified => throw new ArgumentOutOfRangeException(nameof(transition), "A transition must name its action."),
         };
         plan();

@@ -60,6 +60,12 @@ public class TransitionMatrixTests
             [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
                 CaseStatus.Replied, CaseStatus.CalledBack, CaseStatus.Suspended],
             null, CaseAction.Regraded),
+        // "RecordFinding ... while it is CONTACTED, REPLIED or CALLED_BACK; the status does not change."
+        ["RecordFinding"] = new("RecordFinding", s => Domain.Evaluation.FindingSteps.Record(s, Cases.Finding, 1),
+            [CaseStatus.Contacted, CaseStatus.Replied, CaseStatus.CalledBack], null, CaseAction.FindingRecorded),
+        // "Changes the finding of a CLOSED case": it stays closed.
+        ["ChangeFinding"] = new("ChangeFinding", s => Domain.Evaluation.FindingSteps.Change(s, Cases.Finding, Cases.Finding, 2, "复核"),
+            [CaseStatus.Closed], null, CaseAction.FindingChanged),
     };
 
     public static TheoryData<string, CaseStatus> AllowedPairs() => Pairs(allowed: true);

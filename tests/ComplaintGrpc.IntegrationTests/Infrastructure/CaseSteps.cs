@@ -39,7 +39,7 @@ public sealed class CaseSteps(ComplaintService.ComplaintServiceClient client, Sa
 
     public async Task<Complaint> ClosedAsync()
     {
-        var c = await CalledBackAsync();
+        var c = await Evaluation.Findings.RecordAsync(client, await CalledBackAsync());
         return await client.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag, Substantiation = Substantiation.Substantiated });
     }
 
