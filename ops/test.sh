@@ -160,13 +160,14 @@ main() {
     finish
   fi
 
-  # Every tests/*/*.csproj, Domain.Tests first (fast, no database), then the rest in name order.
+  # Every tests/*/*.csproj: the fast tier first (tests/*.Tests: Domain.Tests, Server.Tests, ...; no database, no sockets,
+  # [assembly: AssemblyTrait("Tier", "Fast")]), then the rest (IntegrationTests) in name order.
   local project
   local -a projects=()
   shopt -s nullglob
-  for project in tests/*Domain.Tests/*.csproj; do projects+=("$project"); done
+  for project in tests/*.Tests/*.csproj; do projects+=("$project"); done
   for project in tests/*/*.csproj; do
-    [[ $project == tests/*Domain.Tests/* ]] || projects+=("$project")
+    [[ $project == tests/*.Tests/* ]] || projects+=("$project")
   done
   shopt -u nullglob
   for project in "${projects[@]}"; do

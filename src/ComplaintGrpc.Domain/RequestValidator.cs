@@ -26,17 +26,32 @@ public sealed partial class RequestValidator
     {
         if (value.Length > maxLength)
             return Add(field, $"is {value.Length} characters long; at most {maxLength} are allowed");
+        if (ControlCharacterProblem(value, multiline) is { } problem)
+            return Add(field, problem);
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
-                return Add(field, $"contains the control character U+{(int)c:X4}");
             if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
                 i++;
             else if (char.IsSurrogate(c))
                 return Add(field, "contains an unpaired surrogate");
         }
         return required && string.IsNullOrWhiteSpace(value) ? Add(field, "is required") : this;
+    }
+
+    /// <summary>
+    /// The one control-character rule for text: no control character at all, or where <paramref name="multiline"/>
+    /// none but tab, line feed and carriage return (U+0000 cannot even be stored in PostgreSQL text; the others are
+    /// terminal and log injection). Returns what is wrong ("contains the control character U+0007"), or null.
+    /// </summary>
+    public static string? ControlCharacterProblem(string value, bool multiline)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
+                return $"contains the control character U+{(int)c:X4}";
+        }
+        return null;
     }
 
     /// <summary>An identifier matching <paramref name="pattern"/>; <paramref name="rule"/> says the rule in words.</summary>

@@ -11,11 +11,17 @@ namespace ComplaintGrpc.Server.Internal;
 /// <summary>
 /// The one place where failures become gRPC statuses. Domain errors carry google.rpc details (BadRequest for bad
 /// fields, ErrorInfo with a stable reason otherwise); the caller's cancellation or deadline ends as CANCELLED or
-/// DEADLINE_EXCEEDED; anything unexpected is logged and answered INTERNAL without internals in the message.
+/// DEADLINE_EXCEEDED; a database that does not answer in time is DEADLINE_EXCEEDED (reason DATABASE_TIMEOUT) and one
+/// that cannot be reached or has no connection to spare is UNAVAILABLE (reason DATABASE_UNAVAILABLE), both with
+/// RetryInfo and logged as warnings; anything unexpected is logged and answered INTERNAL without internals in the
+/// message.
 /// </summary>
-public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
 {
     public const string ErrorDomain = "complaints.v1";
+
+    /// <summary>How long a caller is asked to wait before retrying after a database timeout or outage.</summary>
+    public static readonly TimeSpan DatabaseRetryDelay = TimeSpan.FromSeconds(1);
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -60,9 +66,67 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
                 return new RpcException(new Grpc.Core.Status(expired ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
                     expired ? "The call's deadline passed." : "The call was cancelled."));
             default:
-                ServerLog.UnhandledError(logger, context.Method, ex);
-                return new Status { Code = (int)Code.Internal, Message = "Internal error; it has been logged." }.ToRpcException();
+                switch (DatabaseFaultOf(ex))
+                {
+                    case DatabaseFault.Timeout:
+                        ServerLog.DatabaseTimeout(logger, context.Method, ex);
+                        return DatabaseStatus(Code.DeadlineExceeded, "DATABASE_TIMEOUT",
+                            "The database did not answer in time. Retry after a short wait; a change may or may not have been stored, so read before redoing it.");
+                    case DatabaseFault.Unavailable:
+                        ServerLog.DatabaseUnavailable(logger, context.Method, ex);
+                        return DatabaseStatus(Code.Unavailable, "DATABASE_UNAVAILABLE",
+                            "The database is unreachable or has no connection to spare at the moment. Retry after a short wait.");
+                    default:
+                        ServerLog.UnhandledError(logger, context.Method, ex);
+                        return new Status { Code = (int)Code.Internal, Message = "Internal error; it has been logged." }.ToRpcException();
+                }
         }
+    }
+
+    /// <summary>What kind of database trouble an exception is, when it is not the request's fault.</summary>
+    internal enum DatabaseFault
+    {
+        None,
+        /// <summary>A statement ran past its time: Npgsql's CommandTimeout, or statement_timeout/lock_timeout in PostgreSQL.</summary>
+        Timeout,
+        /// <summary>No connection could be had (pool exhausted, server unreachable or refusing) or it was lost.</summary>
+        Unavailable,
+    }
+
+    /// <remarks>
+    /// Npgsql 10 reports a CommandTimeout expiry as NpgsqlException("Exception while reading from stream" or "... writing
+    /// to stream") around a TimeoutException, after cancelling the statement; an exhausted pool ("The connection pool has
+    /// been exhausted ...") and a connect timeout ("Failed to connect to ...", "The operation has timed out") wrap a
+    /// TimeoutException too, so the message is what tells them apart. Both shapes are pinned by integration tests with a
+    /// real PostgreSQL (tests/…/Hosting/DatabaseFaultTests.cs), which fail if an Npgsql upgrade changes them.
+    /// </remarks>
+    internal static DatabaseFault DatabaseFaultOf(Exception ex) => ex switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable } => DatabaseFault.Timeout,
+        PostgresException { SqlState: var state } when IsUnavailableState(state) => DatabaseFault.Unavailable,
+        PostgresException => DatabaseFault.None,
+        NpgsqlException { InnerException: TimeoutException } n when IsStreamTimeout(n.Message) => DatabaseFault.Timeout,
+        NpgsqlException { IsTransient: true } => DatabaseFault.Unavailable,
+        _ => DatabaseFault.None,
+    };
+
+    private static bool IsStreamTimeout(string message) =>
+        message.StartsWith("Exception while reading from stream", StringComparison.Ordinal)
+        || message.StartsWith("Exception while writing to stream", StringComparison.Ordinal);
+
+    /// <summary>The server is shutting down or starting, out of connection slots or resources, or the connection failed
+    /// (SQLSTATE class 08, 53 and 57P01–57P03).</summary>
+    private static bool IsUnavailableState(string state) =>
+        state.StartsWith("08", StringComparison.Ordinal)
+        || state.StartsWith("53", StringComparison.Ordinal)
+        || state is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+
+    private static RpcException DatabaseStatus(Code code, string reason, string message)
+    {
+        var status = new Status { Code = (int)code, Message = message };
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(DatabaseRetryDelay) }));
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = reason, Domain = ErrorDomain }));
+        return status.ToRpcException();
     }
 
     public static RpcException ToRpc(DomainException d)

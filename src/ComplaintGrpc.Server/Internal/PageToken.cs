@@ -10,7 +10,7 @@ namespace ComplaintGrpc.Server.Internal;
 /// Opaque keyset page tokens: the last id of the page plus a fingerprint of the filters, so a token cannot be
 /// replayed with other filters (that is INVALID_ARGUMENT, not a silently wrong page).
 /// </summary>
-public static class PageToken
+internal static class PageToken
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;

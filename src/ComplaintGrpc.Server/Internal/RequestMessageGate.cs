@@ -30,7 +30,7 @@ namespace ComplaintGrpc.Server.Internal;
 /// in complaints.v1; gRPC reflection) pass untouched. Runs after authentication and authorization, so anonymous callers
 /// learn nothing about what would parse.
 /// </remarks>
-public sealed partial class RequestMessageGate(RequestDelegate next, IOptions<GrpcServiceOptions> grpcOptions, ILogger<RequestMessageGate> logger)
+internal sealed partial class RequestMessageGate(RequestDelegate next, IOptions<GrpcServiceOptions> grpcOptions, ILogger<RequestMessageGate> logger)
 {
     private const int PrefixLength = 5;
     private const string GrpcEncodingHeader = "grpc-encoding";
@@ -232,7 +232,7 @@ public sealed partial class RequestMessageGate(RequestDelegate next, IOptions<Gr
     }
 }
 
-public static class RequestMessageGateExtensions
+internal static class RequestMessageGateExtensions
 {
     /// <summary>Puts <see cref="RequestMessageGate"/> in the pipeline; call after authorization, before the endpoints run.</summary>
     public static IApplicationBuilder UseRequestMessageGate(this IApplicationBuilder app) => app.UseMiddleware<RequestMessageGate>();

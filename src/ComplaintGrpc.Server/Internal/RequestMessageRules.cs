@@ -12,7 +12,7 @@ namespace ComplaintGrpc.Server.Internal;
 /// so that a field or an RPC added later is covered without a line here. Field paths are proto field names joined by
 /// dots ("customer.name"), as in the services' own BadRequest violations.
 /// </summary>
-public static class RequestMessageRules
+internal static class RequestMessageRules
 {
     /// <summary>No request carries an instant before this: nothing the service does happened before 1900.</summary>
     public static readonly DateTimeOffset EarliestTime = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -25,8 +25,8 @@ public static class RequestMessageRules
 
     /// <summary>
     /// Every field of a parsed request that breaks a rule, one violation per field, in field order: a string with a
-    /// control character other than tab, line feed and carriage return (U+0000 cannot even be stored in PostgreSQL
-    /// text; the others are terminal and log injection; the services' own rules are stricter per field), or a timestamp
+    /// control character other than tab, line feed and carriage return (<see cref="RequestValidator.ControlCharacterProblem"/>
+    /// with multiline; the services' own rules are stricter per field), or a timestamp
     /// that is not a valid instant or lies outside [<see cref="EarliestTime"/>, <see cref="LatestTime"/>).
     /// </summary>
     public static IReadOnlyList<FieldViolation> Check(IMessage message)
@@ -70,15 +70,8 @@ public static class RequestMessageRules
         }
     }
 
-    private static FieldViolation? CheckText(string path, string text)
-    {
-        foreach (var c in text)
-        {
-            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
-                return new FieldViolation(path, $"contains the control character U+{(int)c:X4}");
-        }
-        return null;
-    }
+    private static FieldViolation? CheckText(string path, string text) =>
+        RequestValidator.ControlCharacterProblem(text, multiline: true) is { } problem ? new FieldViolation(path, problem) : null;
 
     private static FieldViolation? CheckTime(string path, Timestamp time)
     {

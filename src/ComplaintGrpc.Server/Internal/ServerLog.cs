@@ -13,4 +13,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Complaint {ComplaintId}: {Action} by {Actor}, {From} -> {To}")]
     public static partial void Transitioned(ILogger logger, Guid complaintId, CaseAction action, string actor, CaseStatus from, CaseStatus to);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "The database did not answer {Method} in time; answered DEADLINE_EXCEEDED (DATABASE_TIMEOUT)")]
+    public static partial void DatabaseTimeout(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "The database was unavailable to {Method} (no connection to spare, unreachable or shutting down); answered UNAVAILABLE (DATABASE_UNAVAILABLE)")]
+    public static partial void DatabaseUnavailable(ILogger logger, string method, Exception exception);
 }

@@ -15,7 +15,7 @@ namespace ComplaintGrpc.Server.Internal;
 /// of UTF-8 (cut at a character boundary, marked with "…"), and at most <see cref="MaxViolations"/> violations plus
 /// one saying how many more there were. Statuses within the bounds pass unchanged.
 /// </summary>
-public sealed partial class StatusSizeLimit(ILogger<StatusSizeLimit> logger) : Interceptor
+internal sealed partial class StatusSizeLimit(ILogger<StatusSizeLimit> logger) : Interceptor
 {
     public const int MaxMessageBytes = 512;
     public const int MaxTextBytes = 256;

@@ -51,6 +51,6 @@ public sealed partial class NotificationFeed(NpgsqlDataSource db, ILogger<Notifi
         }
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Listening for delivered notifications failed; streams fall back to polling until it reconnects")]
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Listening for delivered notifications failed; streams fall back to polling until it reconnects")]
     private static partial void LogListenFailed(ILogger logger, Exception exception);
 }

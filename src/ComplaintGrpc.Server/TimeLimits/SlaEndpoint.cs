@@ -25,7 +25,6 @@ public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, De
             .Enum("level", request.Level)
             .Enum("customer_class", request.CustomerClass)
             .Check(request.ReceivedTime is not null, "received_time", "is required")
-            .Check(request.ReceivedTime is null || Domain.Intake.ComplaintIntake.IsValidTimestamp(request.ReceivedTime), "received_time", "is not a valid timestamp")
             .Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id", required: false)
             .ThrowIfInvalid();
 

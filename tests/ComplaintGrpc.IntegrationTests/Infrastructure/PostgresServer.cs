@@ -9,7 +9,8 @@ namespace ComplaintGrpc.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// One private, throwaway PostgreSQL cluster for a whole test run, started through <c>ops/pg.sh</c>
-/// (the only place that knows how to run PostgreSQL as root). The cluster lives in a fresh folder
+/// (the only place that knows how to run PostgreSQL as root). Installing PostgreSQL is not its job: <c>ops/test.sh</c>
+/// does that before the tests run. The cluster lives in a fresh folder
 /// under the system temp dir on a free loopback port; tests get their own databases from
 /// <see cref="CreateDatabaseAsync"/>. Never skips: if PostgreSQL cannot start, <see cref="StartAsync"/> throws.
 /// </summary>
@@ -20,7 +21,7 @@ namespace ComplaintGrpc.IntegrationTests.Infrastructure;
 /// </remarks>
 public sealed class PostgresServer : IAsyncDisposable
 {
-    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan BindirTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
     private const int StartAttempts = 3;
@@ -44,18 +45,21 @@ public sealed class PostgresServer : IAsyncDisposable
     public string AdminConnectionString { get; }
 
     /// <summary>
-    /// Makes sure PostgreSQL is installed (<c>ops/pg.sh ensure-installed</c>) and starts a new cluster.
-    /// Throws <see cref="InvalidOperationException"/> carrying pg.sh's stderr and the server log tail when it cannot.
+    /// Starts a new cluster. PostgreSQL must already be installed: <c>ops/test.sh</c> runs <c>ops/pg.sh
+    /// ensure-installed</c> before any test; a test run started otherwise fails here, saying so, when the binaries are
+    /// missing. Throws <see cref="InvalidOperationException"/> carrying pg.sh's stderr and the server log tail when it cannot.
     /// </summary>
     public static async Task<PostgresServer> StartAsync(CancellationToken ct = default)
     {
         var script = Path.Combine(FindRepositoryRoot(), "ops", "pg.sh");
 
-        var install = await RunAsync(script, ["ensure-installed"], InstallTimeout, ct);
-        if (install.ExitCode != 0)
+        var bindir = await RunAsync(script, ["bindir"], BindirTimeout, ct);
+        if (bindir.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"ops/pg.sh ensure-installed failed (exit {install.ExitCode}).{Environment.NewLine}{install.StandardError}");
+                "The PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed, so the integration tests cannot " +
+                "start their database. Install them with `ops/pg.sh ensure-installed` (ops/test.sh does this first), then run " +
+                $"the tests again.{Environment.NewLine}ops/pg.sh bindir said (exit {bindir.ExitCode}): {bindir.StandardError.Trim()}");
         }
 
         for (var attempt = 1; ; attempt++)
