@@ -1,3 +1,4 @@
+using ComplaintGrpc.Server.Evaluation;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography.X509Certificates;
 using ComplaintGrpc.Server.Complaints;
@@ -86,6 +87,7 @@ public static class ServerComposition
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddScoped<CaseTransitions>();
+        builder.Services.AddEvaluation(builder.Configuration);
         builder.Services.AddSingleton<PersonalDataInterceptor>();
         builder.Services.AddSingleton<CaseClocks>();
         builder.Services.AddSingleton<NotificationFeed>();

@@ -135,6 +135,9 @@ public static class CaseLifecycle
         // Evaluation (Evaluation/FindingSteps): the finding is recorded once the case is being handled, changed only after close.
         [CaseAction.FindingRecorded] = [CaseStatus.Contacted, CaseStatus.Replied, CaseStatus.CalledBack],
         [CaseAction.FindingChanged] = [CaseStatus.Closed],
+        [CaseAction.ClosureSubmitted] = [CaseStatus.CalledBack],
+        [CaseAction.ClosureApproved] = [CaseStatus.InReview],
+        [CaseAction.ClosureRejected] = [CaseStatus.InReview],
     };
 
     /// <summary>The ComplaintService RPC that performs an action (named in ILLEGAL_TRANSITION's "action" metadata);
@@ -156,6 +159,9 @@ public static class CaseLifecycle
         CaseAction.Regraded => "RegradeComplaint",
         CaseAction.FindingRecorded => "RecordFinding",
         CaseAction.FindingChanged => "ChangeFinding",
+        CaseAction.ClosureSubmitted => "CloseComplaint",
+        CaseAction.ClosureApproved => "ApproveClosure",
+        CaseAction.ClosureRejected => "RejectClosure",
         CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.Unspecified => "",
     };
 

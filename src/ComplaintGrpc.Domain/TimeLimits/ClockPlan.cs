@@ -57,6 +57,14 @@ public static class ClockPlan
             CaseAction.Suspended => SuspendAll,
             CaseAction.Resumed => ResumeAll,
             CaseAction.Closed => StopAll,
+            // 逐级审核: each level of the chain gets its own review round; the last approval closes the case.
+            CaseAction.ClosureSubmitted => () => Start(ClockKind.Review, now),
+            CaseAction.ClosureApproved => transition.To.Status == CaseStatus.Closed ? StopAll : () =>
+            {
+                Stop(ClockKind.Review, now);
+                Start(ClockKind.Review, now);
+            },
+            CaseAction.ClosureRejected => () => Stop(ClockKind.Review, now),
             CaseAction.Regraded => () =>
             {
                 foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;

@@ -72,13 +72,68 @@ public sealed partial class ComplaintEndpoint
         return new GetFindingResponse { Current = versions.LastOrDefault(), Versions = { versions } };
     }
 
-    /// <summary>审核归档: the case closes with its recorded finding's outcome, or not at all.</summary>
-    private static async Task<Transition> CloseWithFindingAsync(StepContext step, CloseComplaintRequest request)
+    /// <summary>审核归档: the case closes with its recorded finding's outcome, or not at all; when the review chain covers
+    /// it, it goes to the level above for approval instead (IN_REVIEW, review clock started).</summary>
+    private static async Task<Transition> CloseWithFindingAsync(StepContext step, CloseComplaintRequest request, ReviewPolicy policy)
     {
         var state = step.Case.ToState();
         CaseLifecycle.Require(state, CaseAction.Closed);
         var versions = await FindingStore.ReadAllAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
         var outcome = FindingRules.RequireForClose(versions.LastOrDefault(), request.Substantiation);
-        return CaseLifecycle.Close(state, outcome, request.ReviewNote, step.Now);
+        var approvals = policy.ApprovalsNeeded(step.Case.Level, step.Case.SubCategory, outcome);
+        return approvals > 0
+            ? ReviewSteps.Submit(state, outcome, approvals, request.ReviewNote)
+            : CaseLifecycle.Close(state, outcome, request.ReviewNote, step.Now);
+    }
+
+    [Authorize(Roles = Roles.Supervisor)]
+    public override Task<Complaint> ApproveClosure(ApproveClosureRequest request, ServerCallContext context) =>
+        Apply(CaseTransitions.Validate(request.Id, request.Etag, v => v.Text("note", request.Note, NoteMax, multiline: true)), request.Etag, context,
+            async step =>
+            {
+                var state = step.Case.ToState();
+                CaseLifecycle.Require(state, CaseAction.ClosureApproved);
+                var progress = await RequireNextLevelAsync(step);
+                var versions = await FindingStore.ReadAllAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
+                return ReviewSteps.Approve(state, progress.Approvals.Count, progress.ApprovalsNeeded, versions[^1].Outcome, step.Caller.UnitId ?? "",
+                    request.Note, step.Now);
+            });
+
+    [Authorize(Roles = Roles.Supervisor)]
+    public override Task<Complaint> RejectClosure(RejectClosureRequest request, ServerCallContext context) =>
+        Apply(CaseTransitions.Validate(request.Id, request.Etag, v => v.Text("reason", request.Reason, NoteMax, required: true, multiline: true)),
+            request.Etag, context, async step =>
+            {
+                var state = step.Case.ToState();
+                CaseLifecycle.Require(state, CaseAction.ClosureRejected);
+                await RequireNextLevelAsync(step);
+                return ReviewSteps.Reject(state, step.Caller.UnitId ?? "", request.Reason);
+            });
+
+    /// <summary>The caller is the next level of the chain: another supervisor above the previous signer (the last
+    /// approver, or the finding's reviewer before any approval).</summary>
+    private static async Task<ReviewStore.Progress> RequireNextLevelAsync(StepContext step)
+    {
+        var progress = await ReviewStore.ReadAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
+        string signer, signerPath;
+        if (progress.Approvals.Count > 0)
+        {
+            (signer, var unit) = progress.Approvals[^1];
+            signerPath = unit.Length == 0 ? "/" : await FindingStore.UnitPathAsync(step.Connection, step.Transaction, unit, step.CancellationToken) ?? "/";
+        }
+        else
+        {
+            var reviewer = await FindingStore.CurrentReviewerAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken)
+                ?? throw new DomainException(ErrorKind.FailedPrecondition, "FINDING_REQUIRED", "The case has no finding.", FindingRules.MissingForClose(null));
+            (signer, signerPath) = reviewer;
+        }
+        var callerPath = step.Caller.UnitId is { } callerUnit
+            ? await FindingStore.UnitPathAsync(step.Connection, step.Transaction, callerUnit, step.CancellationToken) ?? "/unknown-unit/"
+            : null;
+        if (!FindingRules.MayChange(step.Caller.Actor, callerPath, signer, signerPath))
+            throw new DomainException(ErrorKind.PermissionDenied, "NOT_ONE_LEVEL_UP",
+                "The next review must come from another supervisor at least one level above the previous signer.",
+                metadata: new Dictionary<string, string> { ["previous_signer"] = signer });
+        return progress;
     }
 }

@@ -84,4 +84,5 @@ ALTER TABLE complaint_events DROP CONSTRAINT complaint_events_action_known;
 ALTER TABLE complaint_events ADD CONSTRAINT complaint_events_action_known CHECK (action IN (
     'Submitted', 'DispatchedToUnit', 'HandlerAssigned', 'AssignmentAccepted', 'AssignmentReturned',
     'FirstContactRecorded', 'RepliedToCustomer', 'CallbackSatisfied', 'CallbackDissatisfied', 'Suspended', 'Resumed',
-    'Closed', 'Reopened', 'Regraded', 'ClockBreached', 'Escalated', 'FindingRecorded', 'FindingChanged'));
+    'Closed', 'Reopened', 'Regraded', 'ClockBreached', 'Escalated', 'FindingRecorded', 'FindingChanged', 'ClosureSubmitted',
+    'ClosureApproved', 'ClosureRejected'));

@@ -35,6 +35,7 @@ internal static class Cases
             Substantiation = Substantiation.Substantiated,
         },
         CaseStatus.Suspended => In(SuspendedFromStatus) with { Status = status, SuspendedFrom = SuspendedFromStatus },
+        CaseStatus.InReview => In(CaseStatus.CalledBack) with { Status = status },
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no sample case for this status"),
     };
 

@@ -66,6 +66,15 @@ public class TransitionMatrixTests
         // "Changes the finding of a CLOSED case": it stays closed.
         ["ChangeFinding"] = new("ChangeFinding", s => Domain.Evaluation.FindingSteps.Change(s, Cases.Finding, Cases.Finding, 2, "复核"),
             [CaseStatus.Closed], null, CaseAction.FindingChanged),
+        // CALLED_BACK --CloseComplaint--> IN_REVIEW when the review chain covers the case
+        ["CloseComplaint(review)"] = new("CloseComplaint", s => Domain.Evaluation.ReviewSteps.Submit(s, Substantiation.Substantiated, 1, ""),
+            [CaseStatus.CalledBack], CaseStatus.InReview, CaseAction.ClosureSubmitted),
+        // IN_REVIEW --ApproveClosure--> CLOSED (the last approval needed)
+        ["ApproveClosure"] = new("ApproveClosure", s => Domain.Evaluation.ReviewSteps.Approve(s, 0, 1, Substantiation.Substantiated, "unit-county", "", Cases.Now),
+            [CaseStatus.InReview], CaseStatus.Closed, CaseAction.ClosureApproved),
+        // IN_REVIEW --RejectClosure--> CALLED_BACK
+        ["RejectClosure"] = new("RejectClosure", s => Domain.Evaluation.ReviewSteps.Reject(s, "unit-county", "证据不足"),
+            [CaseStatus.InReview], CaseStatus.CalledBack, CaseAction.ClosureRejected),
     };
 
     public static TheoryData<string, CaseStatus> AllowedPairs() => Pairs(allowed: true);

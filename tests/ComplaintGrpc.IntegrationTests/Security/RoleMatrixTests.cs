@@ -56,13 +56,15 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["ListPosts"] = AllRoles,
         ["ListRootCauses"] = AllRoles,
         ["DefineRootCause"] = [Admin],
+        ["ApproveClosure"] = [Supervisor],
+        ["RejectClosure"] = [Supervisor],
     };
 
     private static readonly HashSet<string> CaseWrites =
     [
         "DispatchToUnit", "AssignHandler", "AcceptAssignment", "ReturnAssignment", "RecordFirstContact", "ReplyToCustomer",
         "RecordCallback", "SuspendComplaint", "ResumeComplaint", "CloseComplaint", "ReopenComplaint", "RegradeComplaint",
-        "RecordFinding", "ChangeFinding",
+        "RecordFinding", "ChangeFinding", "ApproveClosure", "RejectClosure",
     ];
 
     private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding"];
@@ -243,6 +245,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "ChangeFinding":
                         await cases.ChangeFindingAsync(new ChangeFindingRequest { Id = target.Id, Etag = stale, Finding = Evaluation.Findings.Unsubstantiated(target), Reason = "r" });
                         break;
+                    case "ApproveClosure": await cases.ApproveClosureAsync(new ApproveClosureRequest { Id = target.Id, Etag = stale }); break;
+                    case "RejectClosure": await cases.RejectClosureAsync(new RejectClosureRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
                     case "GetFinding": await cases.GetFindingAsync(new GetFindingRequest { Id = target.Id }); break;
                     case "CreateDepartment":
                         await org.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = Sample.Id("dep"), UnitId = station, Name = "营销班" } });

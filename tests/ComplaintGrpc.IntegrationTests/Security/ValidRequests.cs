@@ -91,6 +91,8 @@ public sealed class ValidRequests
         Seed(_ => new RecordFindingRequest { Id = In(CaseStatus.CalledBack).Id, Etag = In(CaseStatus.CalledBack).Etag, Finding = Evaluation.Findings.Substantiated(In(CaseStatus.CalledBack)) });
         Seed(_ => new ChangeFindingRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Finding = Evaluation.Findings.Unsubstantiated(In(CaseStatus.Closed)), Reason = "复核" });
         Seed(_ => new GetFindingRequest { Id = In(CaseStatus.Closed).Id });
+        Seed(_ => new ApproveClosureRequest { Id = In(CaseStatus.InReview).Id, Etag = In(CaseStatus.InReview).Etag, Note = "同意归档" });
+        Seed(_ => new RejectClosureRequest { Id = In(CaseStatus.InReview).Id, Etag = In(CaseStatus.InReview).Etag, Reason = "证据不足" });
         Seed(n => new CreateDepartmentRequest { Department = new Department { DepartmentId = $"{prefix}-d{n}", UnitId = org.Station, Name = "运检部" } });
         Seed(_ => new ListDepartmentsRequest { UnitId = org.Station, PageSize = 10 });
         Seed(n => new CreatePostRequest { Post = new Post { PostId = $"{prefix}-p{n}", DepartmentId = department, Name = "抄表员" } });
