@@ -20,8 +20,12 @@ public class CaseClockRow
     public DateTime? StoppedAt { get; init; }
     public DateTime? BreachedAt { get; init; }
     public int EscalationLevel { get; init; }
+    public DateTime? EnforcedAt { get; init; }
 
     public ClockKind Kind => Enum.Parse<ClockKind>(Clock);
+
+    /// <summary>What the worker has recorded on the clock.</summary>
+    public EnforcementRecord Record => new(EnforcedAt?.AsUtc(), BreachedAt?.AsUtc(), EscalationLevel);
 
     public CaseClock ToClock() => new(
         Kind, Round, StartedAt.AsUtc(), new Deadline(DueAt.AsUtc(), TimeLimit.Parse(LimitText), CalendarCovered),

@@ -5,33 +5,53 @@ using Npgsql;
 
 namespace ComplaintGrpc.Storage;
 
+/// <summary>One entry to append to a case's history.</summary>
+public sealed record NewCaseEvent(Guid ComplaintId, DateTimeOffset OccurredAt, string Actor, CaseAction Action, string FromStatus,
+    string ToStatus, IReadOnlyDictionary<string, string> Details);
+
 /// <summary>
 /// Appends to a case's history (server and worker alike). The sequence comes from the case's own counter, bumped in
-/// the same transaction, so sequences are gap-free per case and two writers can never take the same one.
+/// the same statement, so sequences are gap-free per case and two writers can never take the same one.
 /// </summary>
 public static class CaseEvents
 {
-    public static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId,
+    public static Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId,
         DateTimeOffset occurredAt, string actor, CaseAction action, string fromStatus, string toStatus,
-        IReadOnlyDictionary<string, string> details, CancellationToken ct)
+        IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
+        AppendAsync(connection, tx, [new NewCaseEvent(complaintId, occurredAt, actor, action, fromStatus, toStatus, details)], ct);
+
+    /// <summary>Appends every event in one statement: each case's counter is bumped once by its number of events, and
+    /// its events take the sequences in list order.</summary>
+    public static Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<NewCaseEvent> events, CancellationToken ct)
     {
-        var sequence = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "UPDATE complaints SET history_length = history_length + 1 WHERE id = @complaintId RETURNING history_length",
-            new { complaintId }, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition("""
+        if (events.Count == 0)
+            return Task.CompletedTask;
+        return connection.ExecuteAsync(new CommandDefinition("""
+            WITH e AS (
+                SELECT * FROM unnest(@complaints::uuid[], @occurredAt::timestamptz[], @actors::text[], @actions::text[],
+                    @fromStatus::text[], @toStatus::text[], @details::jsonb[])
+                    WITH ORDINALITY AS e(complaint_id, occurred_at, actor, action, from_status, to_status, details, ord)
+            ), counts AS (
+                SELECT complaint_id, count(*)::integer AS n FROM e GROUP BY complaint_id
+            ), bumped AS (
+                UPDATE complaints c SET history_length = c.history_length + counts.n
+                FROM counts WHERE c.id = counts.complaint_id
+                RETURNING c.id, c.history_length - counts.n AS base
+            )
             INSERT INTO complaint_events (complaint_id, sequence, occurred_at, actor, action, from_status, to_status, details)
-            VALUES (@complaintId, @sequence, @occurredAt, @actor, @action, @fromStatus, @toStatus, @details::jsonb)
+            SELECT e.complaint_id, b.base + row_number() OVER (PARTITION BY e.complaint_id ORDER BY e.ord),
+                e.occurred_at, e.actor, e.action, e.from_status, e.to_status, e.details
+            FROM e JOIN bumped b ON b.id = e.complaint_id
             """,
             new
             {
-                complaintId,
-                sequence,
-                occurredAt = occurredAt.UtcDateTime,
-                actor,
-                action = action.ToString(),
-                fromStatus,
-                toStatus,
-                details = JsonSerializer.Serialize(details),
+                complaints = events.Select(e => e.ComplaintId).ToArray(),
+                occurredAt = events.Select(e => e.OccurredAt.UtcDateTime).ToArray(),
+                actors = events.Select(e => e.Actor).ToArray(),
+                actions = events.Select(e => e.Action.ToString()).ToArray(),
+                fromStatus = events.Select(e => e.FromStatus).ToArray(),
+                toStatus = events.Select(e => e.ToStatus).ToArray(),
+                details = events.Select(e => JsonSerializer.Serialize(e.Details)).ToArray(),
             }, tx, cancellationToken: ct));
     }
 }

@@ -29,12 +29,17 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan DeadlineSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Due clocks taken per batch (one transaction); their cases are locked and all their due clocks acted on.</summary>
     [Range(1, 10_000)]
     public int ClockBatchSize { get; set; } = 500;
 
-    /// <summary>A claimed clock whose enforcement job did not finish is claimed again after this long.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
-    public TimeSpan ClockLease { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long one deadline sweep may keep taking batches before it leaves the rest to the next firing.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeadlineSweepMaxRun { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A case whose due clocks cannot be acted on (the failure is logged) is looked at again after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ClockRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Hangfire worker threads in this process.</summary>
     [Range(1, 100)]
@@ -54,7 +59,7 @@ public static class WorkerComposition
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // Hangfire runs the individual actions (deliver one notification), so retries and failures are visible
-        // in the dashboard.
+        // in the dashboard. Clocks are not among them: the deadline sweep acts on them in set-based batches itself.
         builder.Services.AddHangfireServer(o => o.WorkerCount = options.HangfireWorkerCount);
         builder.Services.AddTransient<NotificationDelivery>();
         // Inbox always; Webhook and Email when a Notifications channel list names them (settings validated at start).
@@ -85,7 +90,6 @@ public static class WorkerComposition
                 .WithSimpleSchedule(s => s.WithInterval(options.DeadlineSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
                 job => job.WithIdentity("deadline-sweep"));
         });
-        builder.Services.AddTransient<ClockEnforcement>();
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         builder.AddCalendarCoverageCheck();
         builder.AddBacklogReport();

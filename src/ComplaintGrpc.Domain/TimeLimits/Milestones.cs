@@ -48,6 +48,14 @@ public enum MilestoneKind
 /// ("reminder-50", "last-call", "breach", "escalation-2") and part of the notification's dedup key.</summary>
 public sealed record Milestone(string Name, MilestoneKind Kind, DateTimeOffset At, int EscalationLevel);
 
+/// <summary>What the worker has recorded on a clock: when it last acted (every reminder due by then was raised),
+/// the breach it put on record and how far escalation has climbed. A new round of a clock starts from <see cref="None"/>
+/// except for <see cref="EnforcedAt"/>, which a new round (started later) never reaches back to.</summary>
+public sealed record EnforcementRecord(DateTimeOffset? EnforcedAt, DateTimeOffset? BreachedAt, int EscalationLevel)
+{
+    public static readonly EnforcementRecord None = new(null, null, 0);
+}
+
 /// <summary>The reminder and escalation points of a clock, and the quiet-hours rule. Pure.</summary>
 public static class Milestones
 {
@@ -70,16 +78,38 @@ public static class Milestones
         return list;
     }
 
-    /// <summary>The milestones that have fallen due by <paramref name="now"/> while the clock ran, and when the next
-    /// one falls due (null when the clock is stopped, suspended, or past its last milestone).</summary>
-    public static (IReadOnlyList<Milestone> Due, DateTimeOffset? Next) At(CaseClock clock, DateTimeOffset now, MilestoneOptions options)
+    /// <summary>
+    /// The milestones the worker must act on at <paramref name="now"/>, given what it has already recorded. A running
+    /// clock: every milestone due by now that is not on record (a reminder is on record once the worker acted after
+    /// it fell due; the breach and escalations by the escalation level reached). A stopped or suspended clock is
+    /// chased no more, but a breach it ran into must still go on record: then the breach alone.
+    /// </summary>
+    public static IReadOnlyList<Milestone> Pending(CaseClock clock, EnforcementRecord record, DateTimeOffset now, MilestoneOptions options)
     {
         var all = Of(clock, options);
-        var ranUntil = clock.RanUntil(now);
-        var due = all.Where(m => m.At <= ranUntil && m.At <= now).ToList();
-        var next = clock.IsRunning ? all.FirstOrDefault(m => m.At > now)?.At : null;
-        return (due, next);
+        if (!clock.IsRunning)
+            return record.BreachedAt is null && clock.IsBreachedAt(now) && clock.Deadline.DueAt <= now
+                ? [.. all.Where(m => m.Kind == MilestoneKind.Breach)]
+                : [];
+        return [.. all.Where(m => m.At <= now && !IsOnRecord(m, record))];
     }
+
+    /// <summary>
+    /// When the worker must next look at the clock: the first milestone not yet on record (in the past when the clock
+    /// was written late, e.g. a back-dated receipt: then at once), <paramref name="now"/> for a stopped or suspended
+    /// clock whose breach is not yet on record, and null when nothing more is to be done (stopped or suspended with
+    /// nothing pending, or past the last escalation). Writing a clock never makes it due by itself.
+    /// </summary>
+    public static DateTimeOffset? NextActionAt(CaseClock clock, EnforcementRecord record, DateTimeOffset now, MilestoneOptions options)
+    {
+        if (!clock.IsRunning)
+            return Pending(clock, record, now, options).Count > 0 ? now : null;
+        return Of(clock, options).FirstOrDefault(m => !IsOnRecord(m, record))?.At;
+    }
+
+    private static bool IsOnRecord(Milestone m, EnforcementRecord record) => m.Kind == MilestoneKind.Reminder
+        ? record.EnforcedAt is { } enforced && m.At <= enforced
+        : record.EscalationLevel >= m.EscalationLevel;
 
     /// <summary>When a notification raised at <paramref name="at"/> may go out: at once for major and special
     /// complaints and outside quiet hours; otherwise at the end of the quiet hours, local time of <paramref name="zone"/>.</summary>

@@ -1,6 +1,7 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Server.Security;
+using ComplaintGrpc.Storage;
 using Dapper;
 
 namespace ComplaintGrpc.Server.Complaints;
@@ -36,19 +37,16 @@ public static class Assignment
     /// <summary>Writes the "case assigned" notification into the outbox. Its dedup key is the case version that made
     /// the assignment, so one assignment yields one notification however the write is retried.</summary>
     public static Task NotifyAssignedAsync(StepContext step, CaseRow updated) =>
-        step.Connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO notifications (id, dedup_key, handler_id, kind, complaint_id, text, created_at, deliver_after)
-            VALUES (@id, @dedupKey, @handlerId, @kind, @complaintId, @text, @now, @now)
-            ON CONFLICT (dedup_key) DO NOTHING
-            """,
-            new
-            {
-                id = Guid.CreateVersion7(step.Now),
-                dedupKey = $"assigned:{updated.Id}:{updated.Version}",
-                handlerId = updated.HandlerId,
-                kind = NotificationKind.CaseAssigned.ToString(),
-                complaintId = updated.Id,
-                text = $"Case {updated.CaseNumber} ({updated.Category}/{updated.SubCategory}, level {updated.Level}) was assigned to you.",
-                now = step.Now.UtcDateTime,
-            }, step.Transaction, cancellationToken: step.CancellationToken));
+        Outbox.RaiseAsync(step.Connection, step.Transaction,
+        [
+            new NewNotification(
+                Id: Guid.CreateVersion7(step.Now),
+                DedupKey: $"assigned:{updated.Id}:{updated.Version}",
+                HandlerId: updated.HandlerId ?? throw new InvalidOperationException("An assignment names a handler."),
+                Kind: NotificationKind.CaseAssigned.ToString(),
+                ComplaintId: updated.Id,
+                Text: $"Case {updated.CaseNumber} ({updated.Category}/{updated.SubCategory}, level {updated.Level}) was assigned to you.",
+                CreatedAt: step.Now,
+                DeliverAfter: step.Now),
+        ], step.CancellationToken);
 }

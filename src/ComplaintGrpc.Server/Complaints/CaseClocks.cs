@@ -1,40 +1,58 @@
 using System.Globalization;
-using System.Text.Json;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ComplaintGrpc.Server.Complaints;
 
+/// <summary>What a lifecycle step did to the case's clocks: the changes for the history entry, and the deadlines as
+/// they now stand for the reply (built from the clocks just computed, not read back).</summary>
+public sealed record ClockStep(IReadOnlyDictionary<string, string> Changes, IReadOnlyList<CaseDeadline> Deadlines);
+
 /// <summary>
 /// The clocks of cases in <c>case_clocks</c>: started, stopped, paused and re-graded with each lifecycle step (in the
-/// step's transaction), and shown on every <see cref="Complaint"/> read. Every changed clock gets
-/// <c>next_action_at = now</c>, so the worker looks at it on its next sweep and works out its next milestone itself.
+/// step's transaction, under the case's lock), and shown on every <see cref="Complaint"/> read. Each written clock gets
+/// the instant the worker must next look at it (<see cref="Milestones.NextActionAt"/>: its first milestone not yet on
+/// record), so nothing becomes due merely because it was written. Server and worker must share
+/// <c>TimeLimits:Milestones</c>, as they share the deadline policy.
 /// </summary>
-public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, TimeProvider clock)
+public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, IOptions<MilestoneOptions> milestones, TimeProvider clock)
 {
-    /// <summary>Applies a lifecycle step to the case's clocks and returns what changed, for the history entry.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        CaseRow updated, Transition transition, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Applies a lifecycle step to the case's clocks, writing every changed clock in one statement.</summary>
+    public async Task<ClockStep> ApplyAsync(CaseLock held, CaseRow updated, Transition transition, DateTimeOffset now, CancellationToken ct)
     {
-        var before = await LoadAsync(connection, tx, updated.Id, ct);
+        // At submit the case has no clocks yet and no unit (so the default zone): nothing to read.
+        var submitted = transition.Action == CaseAction.Submitted;
+        var rows = submitted ? [] : await CaseClocksTable.LoadAsync(held.Connection, held.Transaction, [updated.Id], ct);
+        var before = rows.ToDictionary(r => r.Kind);
         var calendar = await calendars.CurrentAsync(ct);
-        var zone = await ZoneOfAsync(connection, tx, updated.UnitId, ct);
+        var zone = submitted ? DeadlineCalculator.DefaultZone : await ZoneOfAsync(held.Connection, held.Transaction, updated.UnitId, ct);
         var limits = policy.LimitsFor(new CaseAttributes(updated.Channel, updated.RequestKind, transition.To.Level, transition.To.CustomerClass));
-        var after = ClockPlan.Apply(before, transition, now, limits, calendar, zone);
+        var after = ClockPlan.Apply([.. rows.Select(r => r.ToClock())], transition, now, limits, calendar, zone);
 
         var changes = new Dictionary<string, string>();
+        var writes = new List<ClockWrite>();
+        var deadlines = new List<CaseDeadline>();
         foreach (var c in after)
         {
-            var old = before.FirstOrDefault(b => b.Kind == c.Kind);
+            var oldRow = before.GetValueOrDefault(c.Kind);
+            var old = oldRow?.ToClock();
+            // A new round is a new clock: nothing of the old round's breach or escalation is on record for it.
+            var record = oldRow is null || oldRow.Round != c.Round
+                ? EnforcementRecord.None with { EnforcedAt = oldRow?.Record.EnforcedAt }
+                : oldRow.Record;
+            var deadline = ToContract(c, now);
+            deadline.EscalationLevel = record.EscalationLevel;
+            deadlines.Add(deadline);
             if (old is not null && Same(old, c))
                 continue;
             calendars.ReportUncovered(c.Deadline, $"the {c.Kind} clock of case {updated.CaseNumber}");
-            await SaveAsync(connection, tx, updated.Id, c, now, ct);
+            writes.Add(new ClockWrite(updated.Id, c, Milestones.NextActionAt(c, record, now, milestones.Value)));
             var key = c.Kind.ToString();
             if (old is null || old.Round != c.Round)
                 changes[$"{key}.due"] = Iso(c.Deadline.DueAt);
@@ -45,15 +63,15 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
             if (c.StoppedAt is { } stopped && old?.StoppedAt is null)
                 changes[$"{key}.stopped"] = stopped >= c.Deadline.DueAt ? "late" : "on time";
         }
-        return changes;
+        await CaseClocksTable.UpsertAsync(held, writes, ct);
+        return new ClockStep(changes, deadlines);
     }
 
     /// <summary>The contract view of cases, deadlines attached (one query for all of them).</summary>
     public async Task<List<Complaint>> ToContractsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<CaseRow> rows, CancellationToken ct)
     {
         var ids = rows.Select(r => r.Id).ToArray();
-        var clockRows = (await connection.QueryAsync<CaseClockRow>(new CommandDefinition(
-            "SELECT * FROM case_clocks WHERE complaint_id = ANY(@ids) ORDER BY complaint_id, clock", new { ids }, tx, cancellationToken: ct))).ToLookup(c => c.ComplaintId);
+        var clockRows = (await CaseClocksTable.LoadAsync(connection, tx, ids, ct)).ToLookup(c => c.ComplaintId);
         var now = clock.GetUtcNow();
         return rows.Select(r =>
         {
@@ -98,41 +116,6 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, T
             "SELECT time_zone FROM units WHERE unit_id = @unitId", new { unitId }, tx, cancellationToken: ct));
         return id is null ? DeadlineCalculator.DefaultZone : TimeZoneInfo.FindSystemTimeZoneById(id);
     }
-
-    private static async Task<IReadOnlyList<CaseClock>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId, CancellationToken ct) =>
-        (await connection.QueryAsync<CaseClockRow>(new CommandDefinition(
-            "SELECT * FROM case_clocks WHERE complaint_id = @complaintId", new { complaintId }, tx, cancellationToken: ct)))
-        .Select(r => r.ToClock()).ToList();
-
-    private static Task<int> SaveAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid complaintId, CaseClock c, DateTimeOffset now, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO case_clocks (complaint_id, clock, round, started_at, due_at, limit_text, calendar_covered, suspended_at,
-                pauses, stopped_at, next_action_at)
-            VALUES (@complaintId, @clock, @round, @startedAt, @dueAt, @limitText, @calendarCovered, @suspendedAt,
-                @pauses::jsonb, @stoppedAt, @now)
-            ON CONFLICT (complaint_id, clock) DO UPDATE SET
-                round = excluded.round, started_at = excluded.started_at, due_at = excluded.due_at,
-                limit_text = excluded.limit_text, calendar_covered = excluded.calendar_covered,
-                suspended_at = excluded.suspended_at, pauses = excluded.pauses, stopped_at = excluded.stopped_at,
-                next_action_at = excluded.next_action_at,
-                -- A new round is a new clock: its breach and escalation start from scratch.
-                breached_at = CASE WHEN excluded.round = case_clocks.round THEN case_clocks.breached_at END,
-                escalation_level = CASE WHEN excluded.round = case_clocks.round THEN case_clocks.escalation_level ELSE 0 END
-            """,
-            new
-            {
-                complaintId,
-                clock = c.Kind.ToString(),
-                round = c.Round,
-                startedAt = c.StartedAt.UtcDateTime,
-                dueAt = c.Deadline.DueAt.UtcDateTime,
-                limitText = c.Limit.ToString(),
-                calendarCovered = c.Deadline.CalendarCovered,
-                suspendedAt = c.SuspendedAt?.UtcDateTime,
-                pauses = JsonSerializer.Serialize(c.Pauses),
-                stoppedAt = c.StoppedAt?.UtcDateTime,
-                now = now.UtcDateTime,
-            }, tx, cancellationToken: ct));
 
     private static bool Same(CaseClock a, CaseClock b) =>
         a.Round == b.Round && a.Deadline == b.Deadline && a.SuspendedAt == b.SuspendedAt && a.StoppedAt == b.StoppedAt

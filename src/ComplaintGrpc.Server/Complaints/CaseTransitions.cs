@@ -34,16 +34,15 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
         Func<StepContext, Task<Transition>> decide, CancellationToken ct,
         Func<StepContext, CaseRow, Task>? afterWrite = null)
     {
-        var now = clock.GetUtcNow();
+        // Stored precision: the reply is built from the clocks just computed, and must equal a later read.
+        var now = clock.GetUtcNow().ToStoredPrecision();
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Only a case within the caller's scope is locked; for any other, tell "outside your scope" from "no such case".
         var scope = CaseScope.Of(caller);
-        scope.Parameters.Add("caseId", caseId);
-        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            $"SELECT c.* FROM complaints c WHERE c.id = @caseId AND {scope.Condition} FOR UPDATE OF c", scope.Parameters, tx, cancellationToken: ct));
-        if (row is null)
+        var locked = await CaseLocks.LockAsync<CaseRow>(connection, tx, caseId, scope.Condition, scope.Parameters, ct);
+        if (locked is null)
         {
             var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT EXISTS (SELECT 1 FROM complaints WHERE id = @caseId)", new { caseId }, tx, cancellationToken: ct));
@@ -51,6 +50,7 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
                 ? new DomainException(ErrorKind.PermissionDenied, "OUTSIDE_CALLER_SCOPE", "The case is outside the cases you may change.")
                 : CaseQueries.CaseNotFound();
         }
+        var (held, row) = locked.Value;
         if (row.Etag != etag)
             throw DomainException.StaleEtag();
 
@@ -82,12 +82,13 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
                 CustomerClass = s.CustomerClass.ToString(),
                 Now = now.UtcDateTime,
             }, tx, cancellationToken: ct));
-        var clockChanges = await clocks.ApplyAsync(connection, tx, updated, transition, now, ct);
+        var clockStep = await clocks.ApplyAsync(held, updated, transition, now, ct);
         await CaseEvents.AppendAsync(connection, tx, caseId, now, caller.Actor, transition.Action, transition.From.Status.ToString(),
-            s.Status.ToString(), transition.Details.Concat(clockChanges).ToDictionary(), ct);
+            s.Status.ToString(), transition.Details.Concat(clockStep.Changes).ToDictionary(), ct);
         if (afterWrite is not null)
             await afterWrite(step, updated);
-        var complaint = await clocks.ToContractAsync(connection, tx, updated, ct);
+        var complaint = updated.ToContract();
+        complaint.Deadlines.AddRange(clockStep.Deadlines);
         await tx.CommitAsync(ct);
 
         ServerLog.Transitioned(logger, caseId, transition.Action, caller.Actor, transition.From.Status, s.Status);

@@ -25,7 +25,8 @@ public static class SubmitComplaint
     public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
         CaseClocks clocks, Caller caller, ILogger logger, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        // Stored precision: the reply is built from the clocks just computed, and must equal a later read.
+        var now = clock.GetUtcNow().ToStoredPrecision();
         var (receivedAt, phone) = ComplaintIntake.Validate(request, now);
         var hash = SHA256.HashData(request.ToByteArray());
         var customer = request.Customer;
@@ -89,10 +90,11 @@ public static class SubmitComplaint
         var state = inserted.ToState();
         var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, CaseAction.Submitted,
             new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber });
-        var clockChanges = await clocks.ApplyAsync(connection, tx, inserted, submitted, now, ct);
+        var step = await clocks.ApplyAsync(CaseLocks.Inserted(connection, tx, inserted.Id), inserted, submitted, now, ct);
         await CaseEvents.AppendAsync(connection, tx, inserted.Id, now, caller.Actor, submitted.Action, CaseStatus.Unspecified.ToString(),
-            CaseStatus.Received.ToString(), submitted.Details.Concat(clockChanges).ToDictionary(), ct);
-        var complaint = await clocks.ToContractAsync(connection, tx, inserted, ct);
+            CaseStatus.Received.ToString(), submitted.Details.Concat(step.Changes).ToDictionary(), ct);
+        var complaint = inserted.ToContract();
+        complaint.Deadlines.AddRange(step.Deadlines);
         await tx.CommitAsync(ct);
         ServerLog.ComplaintReceived(logger, inserted.CaseNumber, inserted.Id, request.Channel);
         return complaint;

@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain.TimeLimits;
+using ComplaintGrpc.Storage;
 using Dapper;
-using Hangfire;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
@@ -7,45 +11,113 @@ using Quartz;
 namespace ComplaintGrpc.Worker.TimeLimits;
 
 /// <summary>
-/// Finds the clocks that need attention (<c>next_action_at</c> passed; one indexed range scan, so the cost follows
-/// the number of clocks due, not of open cases) and hands each to Hangfire as a <see cref="ClockEnforcement"/> job.
-/// A claimed clock is leased: its <c>next_action_at</c> moves <see cref="WorkerOptions.ClockLease"/> ahead, so if its
-/// job is lost the clock is claimed again then. Batches repeat until nothing is due, so a worker that was down for
-/// an hour catches up in one sweep. Rows are claimed with FOR UPDATE SKIP LOCKED: several workers never claim the
-/// same clock at once, and the enforcement job is idempotent anyway.
+/// Acts on the clocks whose next milestone has come, in set-based batches, each batch one transaction: lock up to
+/// <see cref="WorkerOptions.ClockBatchSize"/> cases with due clocks (<c>SKIP LOCKED</c>: a case a server step or another
+/// worker holds is left for a later batch), load their due clocks with case and unit columns in one query and the
+/// heads of every unit involved in another, plan with <see cref="ClockEnforcement"/>, then write the history events,
+/// the notifications and the clocks' new records with one multi-row statement each. Batches repeat until nothing is
+/// due, so a worker that was down catches up in one sweep, bounded by <see cref="WorkerOptions.DeadlineSweepMaxRun"/>
+/// per firing. A batch that fails rolls back whole (its clocks stay due) and is logged; its cases are then retried one
+/// per transaction, and a case that still fails alone is logged and set aside for <see cref="WorkerOptions.ClockRetryAfter"/>,
+/// so one bad case never stops the sweep. When the database itself fails, the firing fails and the next one retries.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class DeadlineSweepJob(NpgsqlDataSource db, IBackgroundJobClient jobs, TimeProvider clock, IOptions<WorkerOptions> options,
-    ILogger<DeadlineSweepJob> logger) : IJob
+public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IOptions<MilestoneOptions> milestones,
+    IOptions<WorkerOptions> options, ILogger<DeadlineSweepJob> logger) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await SweepAsync(cancellationToken);
+
+    /// <summary>Runs batches until nothing is due (or the firing's time is up); returns the number of clocks acted on.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct)
     {
-        var batch = options.Value.ClockBatchSize;
-        var total = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        var started = Stopwatch.GetTimestamp();
+        var (clocks, cases) = (0, 0);
+        // After a batch fails, its cases are retried one per transaction, so that one case that cannot be acted on
+        // does not hold up the rest; a case that fails alone is set aside for ClockRetryAfter.
+        var isolating = 0;
+        while (!ct.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < options.Value.DeadlineSweepMaxRun)
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            var claimed = (await connection.QueryAsync<(Guid ComplaintId, string Clock)>(new CommandDefinition("""
-                WITH due AS (
-                    SELECT complaint_id, clock FROM case_clocks
-                    WHERE next_action_at <= @now
-                    ORDER BY next_action_at
-                    LIMIT @batch
-                    FOR UPDATE SKIP LOCKED)
-                UPDATE case_clocks c SET next_action_at = @leaseUntil
-                FROM due WHERE c.complaint_id = due.complaint_id AND c.clock = due.clock
-                RETURNING c.complaint_id, c.clock
-                """, new { now, batch, leaseUntil = now + options.Value.ClockLease }, tx, cancellationToken: cancellationToken))).ToList();
-            foreach (var (complaintId, clockName) in claimed)
-                jobs.Enqueue<ClockEnforcement>(e => e.ActAsync(complaintId, clockName, CancellationToken.None));
-            await tx.CommitAsync(cancellationToken);
-            total += claimed.Count;
-            if (claimed.Count < batch)
+            var size = isolating > 0 ? 1 : options.Value.ClockBatchSize;
+            var batch = await RunBatchAsync(size, ct);
+            if (batch.Failure is { } failure)
+            {
+                if (batch.Cases.Count == 0)
+                    ExceptionDispatchInfo.Throw(failure); // no case claimed: the database itself failed; the next firing retries
+                if (size > 1)
+                {
+                    isolating = batch.Cases.Count;
+                    continue;
+                }
+                await SetAsideAsync(batch.Cases[0], failure, ct);
+            }
+            else if (batch.Cases.Count == 0)
+            {
                 break;
+            }
+            isolating = Math.Max(0, isolating - 1);
+            (clocks, cases) = (clocks + batch.Clocks, cases + batch.Cases.Count);
         }
-        if (total > 0)
-            WorkerLog.ClocksHandedOver(logger, total);
+        if (clocks > 0)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var elapsedMs = (long)elapsed.TotalMilliseconds;
+            var rate = clocks / Math.Max(elapsed.TotalSeconds, 0.001);
+            WorkerLog.ClocksEnforced(logger, clocks, cases, elapsedMs, rate);
+        }
+        return clocks;
     }
+
+    /// <summary>One batch, one transaction. A failure rolls it back whole (its clocks stay due) and is returned with
+    /// the cases it had claimed.</summary>
+    private async Task<BatchResult> RunBatchAsync(int size, CancellationToken ct)
+    {
+        IReadOnlyList<Guid> claimed = [];
+        try
+        {
+            // Stored precision, so that the enforced_at watermark stored covers exactly the reminders acted on.
+            var now = clock.GetUtcNow().ToStoredPrecision();
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            var held = await CaseLocks.ClaimDueAsync(connection, tx, now, size, ct);
+            claimed = held.CaseIds;
+            if (claimed.Count == 0)
+                return new BatchResult(0, [], null);
+            var due = await CaseClocksTable.LoadDueAsync(held, now, ct);
+            var heads = (await connection.QueryAsync<(string UnitId, string HandlerId)>(new CommandDefinition("""
+                SELECT unit_id, handler_id FROM handlers
+                WHERE unit_id = ANY(@units) AND role = @role AND active
+                ORDER BY unit_id, handler_id
+                """, new { units = ClockEnforcement.UnitsInvolved(due), role = HandlerRole.Supervisor.ToString() }, tx, cancellationToken: ct)))
+                .ToLookup(h => h.UnitId, h => h.HandlerId);
+
+            var plan = ClockEnforcement.Plan(due, heads, now, milestones.Value);
+            await CaseEvents.AppendAsync(connection, tx, plan.Events, ct);
+            await Outbox.RaiseAsync(connection, tx, plan.Notifications, ct);
+            await CaseClocksTable.RecordEnforcementAsync(held, now, plan.Clocks, ct);
+            await tx.CommitAsync(ct);
+            foreach (var (row, dueAt) in plan.Breaches)
+                WorkerLog.ClockBreached(logger, row.CaseNumber, row.Clock, dueAt);
+            return new BatchResult(due.Count, claimed, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            WorkerLog.DeadlineBatchFailed(logger, claimed.Count, e);
+            return new BatchResult(0, claimed, e);
+        }
+    }
+
+    private async Task SetAsideAsync(Guid caseId, Exception failure, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().ToStoredPrecision();
+        var until = now + options.Value.ClockRetryAfter;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var held = await CaseLocks.LockAsync(connection, tx, [caseId], ct);
+        await CaseClocksTable.SetAsideAsync(held, now, until, ct);
+        await tx.CommitAsync(ct);
+        WorkerLog.CaseSetAside(logger, caseId, until, failure);
+    }
+
+    private sealed record BatchResult(int Clocks, IReadOnlyList<Guid> Cases, Exception? Failure);
 }

@@ -153,83 +153,113 @@ public class MilestonesTests
         Assert.Equal(At("2026-03-03T06:00+08:00"), milestones.Single(m => m.Name == "breach").At);
     }
 
-    [Fact]
-    public void At_before_any_milestone_has_none_due_and_points_to_the_first()
-    {
-        var (due, next) = Milestones.At(Day, At("2026-03-02T08:00+08:00"), Defaults);
+    private static readonly EnforcementRecord Nothing = EnforcementRecord.None;
 
-        Assert.Empty(due);
-        Assert.Equal(At("2026-03-02T12:00+08:00"), next);
+    [Fact]
+    public void A_new_clock_is_next_looked_at_on_its_first_milestone_not_when_it_is_written()
+    {
+        Assert.Equal(At("2026-03-02T12:00+08:00"), Milestones.NextActionAt(Day, Nothing, At("2026-03-02T00:00+08:00"), Defaults));
+        Assert.Empty(Milestones.Pending(Day, Nothing, At("2026-03-02T08:00+08:00"), Defaults));
     }
 
     [Fact]
-    public void At_between_50_and_80_percent_has_the_first_reminder_due()
+    public void A_back_dated_clock_whose_milestones_passed_is_due_at_once_with_every_missed_milestone_pending()
     {
-        var (due, next) = Milestones.At(Day, At("2026-03-02T15:00+08:00"), Defaults);
+        var now = At("2026-03-04T01:00+08:00");
 
-        Assert.Equal("reminder-50", Names(due));
-        Assert.Equal(At("2026-03-02T19:12+08:00"), next);
+        Assert.Equal(At("2026-03-02T12:00+08:00"), Milestones.NextActionAt(Day, Nothing, now, Defaults));
+        var pending = Milestones.Pending(Day, Nothing, now, Defaults);
+        Assert.Equal("reminder-50, reminder-80, last-call, breach, escalation-2", Names(pending));
+        Assert.Equal(1, pending.Single(m => m.Kind == MilestoneKind.Breach).EscalationLevel);
     }
 
     [Fact]
-    public void At_exactly_a_milestone_counts_it_as_due()
+    public void A_milestone_falling_due_exactly_now_is_pending()
     {
-        var (due, next) = Milestones.At(Day, At("2026-03-02T12:00+08:00"), Defaults);
-
-        Assert.Equal("reminder-50", Names(due));
-        Assert.Equal(At("2026-03-02T19:12+08:00"), next);
+        Assert.Equal("reminder-50", Names(Milestones.Pending(Day, Nothing, At("2026-03-02T12:00+08:00"), Defaults)));
     }
 
     [Fact]
-    public void At_after_the_breach_includes_the_breach_and_the_escalations_so_far()
+    public void Reminders_on_record_by_the_watermark_are_not_pending_again_and_the_next_look_is_the_following_one()
     {
-        var (due, next) = Milestones.At(Day, At("2026-03-04T01:00+08:00"), Defaults);
+        var acted = new EnforcementRecord(At("2026-03-02T12:00:05+08:00"), null, 0);
 
-        Assert.Equal("reminder-50, reminder-80, last-call, breach, escalation-2", Names(due));
-        Assert.Equal(1, due.Single(m => m.Kind == MilestoneKind.Breach).EscalationLevel);
-        Assert.Equal(At("2026-03-05T00:00+08:00"), next);
+        Assert.Empty(Milestones.Pending(Day, acted, At("2026-03-02T15:00+08:00"), Defaults));
+        Assert.Equal(At("2026-03-02T19:12+08:00"), Milestones.NextActionAt(Day, acted, At("2026-03-02T15:00+08:00"), Defaults));
+        Assert.Equal("reminder-80", Names(Milestones.Pending(Day, acted, At("2026-03-02T20:00+08:00"), Defaults)));
     }
 
     [Fact]
-    public void At_after_the_last_escalation_has_no_next()
+    public void Breach_and_escalations_are_on_record_by_the_escalation_level_reached()
     {
-        var (due, next) = Milestones.At(Day, At("2026-03-09T00:00+08:00"), Defaults);
+        var breached = new EnforcementRecord(At("2026-03-03T00:00:10+08:00"), At("2026-03-03T00:00+08:00"), 1);
 
-        Assert.Equal(6, due.Count);
-        Assert.Null(next);
+        Assert.Equal(At("2026-03-04T00:00+08:00"), Milestones.NextActionAt(Day, breached, At("2026-03-03T00:00:10+08:00"), Defaults));
+        Assert.Equal("escalation-2", Names(Milestones.Pending(Day, breached, At("2026-03-04T01:00+08:00"), Defaults)));
     }
 
     [Fact]
-    public void A_clock_stopped_before_80_percent_has_only_the_50_percent_reminder_due_and_no_next()
+    public void After_the_last_escalation_nothing_is_pending_and_there_is_no_next_look()
+    {
+        var done = new EnforcementRecord(At("2026-03-05T00:00+08:00"), At("2026-03-03T00:00+08:00"), 3);
+
+        Assert.Empty(Milestones.Pending(Day, done, At("2026-03-09T00:00+08:00"), Defaults));
+        Assert.Null(Milestones.NextActionAt(Day, done, At("2026-03-09T00:00+08:00"), Defaults));
+    }
+
+    [Fact]
+    public void A_clock_stopped_on_time_needs_nothing_more()
     {
         var stopped = Day.Stop(At("2026-03-02T18:00+08:00"));
 
-        var (due, next) = Milestones.At(stopped, At("2026-03-06T00:00+08:00"), Defaults);
-
-        Assert.Equal("reminder-50", Names(due));
-        Assert.Null(next);
+        Assert.Empty(Milestones.Pending(stopped, Nothing, At("2026-03-06T00:00+08:00"), Defaults));
+        Assert.Null(Milestones.NextActionAt(stopped, Nothing, At("2026-03-02T18:00+08:00"), Defaults));
     }
 
     [Fact]
-    public void A_clock_stopped_late_has_the_breach_due_but_no_escalation_after_the_stop()
+    public void A_clock_stopped_late_is_due_at_once_for_its_breach_alone_until_the_breach_is_on_record()
     {
         var stopped = Day.Stop(At("2026-03-03T10:00+08:00"));
+        var now = At("2026-03-06T00:00+08:00");
 
-        var (due, next) = Milestones.At(stopped, At("2026-03-06T00:00+08:00"), Defaults);
+        Assert.Equal(now, Milestones.NextActionAt(stopped, Nothing, now, Defaults));
+        var breach = Assert.Single(Milestones.Pending(stopped, Nothing, now, Defaults));
+        Assert.Equal(("breach", At("2026-03-03T00:00+08:00")), (breach.Name, breach.At));
 
-        Assert.Equal("reminder-50, reminder-80, last-call, breach", Names(due));
-        Assert.Null(next);
+        var recorded = new EnforcementRecord(now, breach.At, 0);
+        Assert.Empty(Milestones.Pending(stopped, recorded, now, Defaults));
+        Assert.Null(Milestones.NextActionAt(stopped, recorded, now, Defaults));
     }
 
     [Fact]
-    public void A_suspended_clock_has_no_next_and_nothing_due_after_its_suspension()
+    public void A_suspended_clock_needs_nothing_until_it_resumes_and_then_its_next_milestone_not_on_record()
     {
         var suspended = Day.Suspend(At("2026-03-02T18:00+08:00"));
+        var acted = new EnforcementRecord(At("2026-03-02T17:00+08:00"), null, 0);
 
-        var (due, next) = Milestones.At(suspended, At("2026-03-06T00:00+08:00"), Defaults);
+        Assert.Empty(Milestones.Pending(suspended, acted, At("2026-03-06T00:00+08:00"), Defaults));
+        Assert.Null(Milestones.NextActionAt(suspended, acted, At("2026-03-02T18:00+08:00"), Defaults));
 
-        Assert.Equal("reminder-50", Names(due));
-        Assert.Null(next);
+        // Paused 6 hours: due moves to Tue 06:00 and the span to 30 h; the 50% reminder (Mon 15:00) is on record,
+        // the 80% one moves to Tue 00:00.
+        var resumed = suspended.Resume(At("2026-03-03T00:00+08:00"), China, Beijing);
+        Assert.Equal(At("2026-03-03T00:00+08:00"), Milestones.NextActionAt(resumed, acted, At("2026-03-03T00:00+08:00"), Defaults));
+    }
+
+    [Fact]
+    public void A_clock_suspended_after_its_breach_puts_the_breach_on_record_and_escalates_once_resumed()
+    {
+        var suspended = Day.Suspend(At("2026-03-03T02:00+08:00"));
+        var now = At("2026-03-03T03:00+08:00");
+
+        Assert.Equal(now, Milestones.NextActionAt(suspended, Nothing, now, Defaults));
+        Assert.Equal("breach", Names(Milestones.Pending(suspended, Nothing, now, Defaults)));
+
+        var recorded = new EnforcementRecord(now, At("2026-03-03T00:00+08:00"), 0);
+        Assert.Null(Milestones.NextActionAt(suspended, recorded, now, Defaults));
+        // The breach stands on resume: the escalation it did not get while suspended is due at once.
+        var resumed = suspended.Resume(At("2026-03-03T04:00+08:00"), China, Beijing);
+        Assert.Equal(At("2026-03-03T00:00+08:00"), Milestones.NextActionAt(resumed, recorded, At("2026-03-03T04:00+08:00"), Defaults));
     }
 
     [Theory]
