@@ -93,6 +93,7 @@ public static class WorkerComposition
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         builder.AddCalendarCoverageCheck();
         builder.AddBacklogReport();
+        Evaluation.QualitySamplingRegistration.AddQualitySampling(builder);
         return builder;
     }
 }

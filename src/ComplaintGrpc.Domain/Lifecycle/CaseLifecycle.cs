@@ -138,6 +138,8 @@ public static class CaseLifecycle
         [CaseAction.ClosureSubmitted] = [CaseStatus.CalledBack],
         [CaseAction.ClosureApproved] = [CaseStatus.InReview],
         [CaseAction.ClosureRejected] = [CaseStatus.InReview],
+        [CaseAction.QualityConfirmed] = [CaseStatus.Closed],
+        [CaseAction.QualityOverturned] = [CaseStatus.Closed],
     };
 
     /// <summary>The ComplaintService RPC that performs an action (named in ILLEGAL_TRANSITION's "action" metadata);
@@ -162,6 +164,7 @@ public static class CaseLifecycle
         CaseAction.ClosureSubmitted => "CloseComplaint",
         CaseAction.ClosureApproved => "ApproveClosure",
         CaseAction.ClosureRejected => "RejectClosure",
+        CaseAction.QualityConfirmed or CaseAction.QualityOverturned => "RecordQualityVerdict",
         CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.Unspecified => "",
     };
 

@@ -53,7 +53,7 @@ public static class ClockPlan
                 Stop(ClockKind.Callback, now);
                 Start(ClockKind.Reply, now);
             },
-            CaseAction.Reopened => () => Start(ClockKind.Reply, now),
+            CaseAction.Reopened or CaseAction.QualityOverturned => () => Start(ClockKind.Reply, now),
             CaseAction.Suspended => SuspendAll,
             CaseAction.Resumed => ResumeAll,
             CaseAction.Closed => StopAll,
@@ -71,7 +71,8 @@ public static class ClockPlan
             },
             // Assignment moves within a unit, the worker's own records and the finding (evaluation, not handling) change no clock.
             CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned
-                or CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.FindingRecorded or CaseAction.FindingChanged => None,
+                or CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.FindingRecorded or CaseAction.FindingChanged
+                or CaseAction.QualityConfirmed => None,
             CaseAction.Unspecified => throw new ArgumentOutOfRangeException(nameof(transition), "A transition must name its action."),
         };
         plan();

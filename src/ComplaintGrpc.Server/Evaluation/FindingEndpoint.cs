@@ -45,7 +45,7 @@ public sealed partial class ComplaintEndpoint
             new RequestValidator().Finding("finding", request.Finding, state.ReceivedAt, step.Now).ThrowIfInvalid();
             var versions = await FindingStore.ReadAllAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
             var reviewer = await FindingStore.CurrentReviewerAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
-            if (versions.Count == 0 || reviewer is not { } r)
+            if (versions.Current() is not { } current || reviewer is not { } r)
                 throw new DomainException(ErrorKind.FailedPrecondition, "FINDING_REQUIRED", "The case has no finding to change.",
                     FindingRules.MissingForClose(null));
             var callerPath = step.Caller.UnitId is { } unit
@@ -58,7 +58,7 @@ public sealed partial class ComplaintEndpoint
             await FindingStore.RequireReferencesAsync(step.Connection, step.Transaction, request.Finding, step.CancellationToken);
             var version = await FindingStore.InsertAsync(step.Connection, step.Transaction, step.Case.Id, request.Finding, step.Caller.Actor,
                 step.Caller.UnitId, step.Caller.UnitId ?? step.Case.UnitId, step.Now, request.Reason, step.CancellationToken);
-            return FindingSteps.Change(state, versions[^1], request.Finding, version, request.Reason);
+            return FindingSteps.Change(state, current, request.Finding, version, request.Reason);
         });
     }
 
@@ -69,7 +69,7 @@ public sealed partial class ComplaintEndpoint
         await CaseQueries.RequireVisibleAsync(id, Caller.Of(context), db, context.CancellationToken);
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var versions = await FindingStore.ReadAllAsync(connection, null, id, context.CancellationToken);
-        return new GetFindingResponse { Current = versions.LastOrDefault(), Versions = { versions } };
+        return new GetFindingResponse { Current = versions.Current(), Versions = { versions } };
     }
 
     /// <summary>审核归档: the case closes with its recorded finding's outcome, or not at all; when the review chain covers
@@ -79,7 +79,7 @@ public sealed partial class ComplaintEndpoint
         var state = step.Case.ToState();
         CaseLifecycle.Require(state, CaseAction.Closed);
         var versions = await FindingStore.ReadAllAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
-        var outcome = FindingRules.RequireForClose(versions.LastOrDefault(), request.Substantiation);
+        var outcome = FindingRules.RequireForClose(versions.Current(), request.Substantiation);
         var approvals = policy.ApprovalsNeeded(step.Case.Level, step.Case.SubCategory, outcome);
         return approvals > 0
             ? ReviewSteps.Submit(state, outcome, approvals, request.ReviewNote)
@@ -95,7 +95,7 @@ public sealed partial class ComplaintEndpoint
                 CaseLifecycle.Require(state, CaseAction.ClosureApproved);
                 var progress = await RequireNextLevelAsync(step);
                 var versions = await FindingStore.ReadAllAsync(step.Connection, step.Transaction, step.Case.Id, step.CancellationToken);
-                return ReviewSteps.Approve(state, progress.Approvals.Count, progress.ApprovalsNeeded, versions[^1].Outcome, step.Caller.UnitId ?? "",
+                return ReviewSteps.Approve(state, progress.Approvals.Count, progress.ApprovalsNeeded, versions.Current()!.Outcome, step.Caller.UnitId ?? "",
                     request.Note, step.Now);
             });
 

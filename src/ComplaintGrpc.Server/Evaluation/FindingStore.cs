@@ -14,13 +14,19 @@ public static class FindingStore
     /// <summary>Every version of a case's finding, oldest first.</summary>
     public static async Task<List<Finding>> ReadAllAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid caseId, CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<FindingRow>(new CommandDefinition(
-            "SELECT * FROM case_findings WHERE complaint_id = @caseId ORDER BY version", new { caseId }, tx, cancellationToken: ct))).ToList();
+        var rows = (await connection.QueryAsync<FindingRow>(new CommandDefinition("""
+            SELECT f.*, s.reason AS set_aside_reason, s.complaint_id IS NOT NULL AS set_aside
+            FROM case_findings f LEFT JOIN finding_set_asides s ON s.complaint_id = f.complaint_id AND s.version = f.version
+            WHERE f.complaint_id = @caseId ORDER BY f.version
+            """, new { caseId }, tx, cancellationToken: ct))).ToList();
         var causes = (await connection.QueryAsync<(int Version, string CauseCode, string Note)>(new CommandDefinition(
             "SELECT version, cause_code, note FROM case_finding_causes WHERE complaint_id = @caseId ORDER BY version, cause_code",
             new { caseId }, tx, cancellationToken: ct))).ToLookup(c => c.Version);
         return rows.Select(r => r.ToContract(causes[r.Version].Select(c => new RootCauseFinding { CauseCode = c.CauseCode, Note = c.Note }))).ToList();
     }
+
+    /// <summary>The case's finding among its versions: the latest one not set aside by quality sampling.</summary>
+    public static Finding? Current(this IReadOnlyList<Finding> versions) => versions.LastOrDefault(v => !v.SetAside);
 
     /// <summary>Stores <paramref name="finding"/> as the case's next version and returns that version's number. Runs in
     /// the case's transaction with the case row locked, so two writers cannot take the same number.</summary>
@@ -108,7 +114,9 @@ public static class FindingStore
     public static Task<(string RecordedBy, string ReviewerUnitPath)?> CurrentReviewerAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid caseId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<(string, string)?>(new CommandDefinition("""
             SELECT f.recorded_by, coalesce(u.path, '/') FROM case_findings f LEFT JOIN units u ON u.unit_id = f.reviewer_unit_id
-            WHERE f.complaint_id = @caseId ORDER BY f.version DESC LIMIT 1
+            WHERE f.complaint_id = @caseId
+              AND NOT EXISTS (SELECT 1 FROM finding_set_asides s WHERE s.complaint_id = f.complaint_id AND s.version = f.version)
+            ORDER BY f.version DESC LIMIT 1
             """, new { caseId }, tx, cancellationToken: ct));
 
     /// <summary>A unit's materialised path ('/province/city/.../unit/'); null when the unit does not exist.</summary>
@@ -135,6 +143,8 @@ public static class FindingStore
         public string? RecordedByUnitId { get; init; }
         public DateTime RecordedAt { get; init; }
         public string ChangeReason { get; init; } = "";
+        public bool SetAside { get; init; }
+        public string? SetAsideReason { get; init; }
 
         public Finding ToContract(IEnumerable<RootCauseFinding> causes)
         {
@@ -149,6 +159,8 @@ public static class FindingStore
                 RecordedByUnitId = RecordedByUnitId ?? "",
                 RecordedTime = RecordedAt.AsTimestamp(),
                 ChangeReason = ChangeReason,
+                SetAside = SetAside,
+                SetAsideReason = SetAsideReason ?? "",
                 RootCauses = { causes },
             };
             f.Evidence.AddRange((JsonSerializer.Deserialize<List<EvidenceJson>>(Evidence) ?? [])

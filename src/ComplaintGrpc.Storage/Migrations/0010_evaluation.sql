@@ -85,4 +85,43 @@ ALTER TABLE complaint_events ADD CONSTRAINT complaint_events_action_known CHECK 
     'Submitted', 'DispatchedToUnit', 'HandlerAssigned', 'AssignmentAccepted', 'AssignmentReturned',
     'FirstContactRecorded', 'RepliedToCustomer', 'CallbackSatisfied', 'CallbackDissatisfied', 'Suspended', 'Resumed',
     'Closed', 'Reopened', 'Regraded', 'ClockBreached', 'Escalated', 'FindingRecorded', 'FindingChanged', 'ClosureSubmitted',
-    'ClosureApproved', 'ClosureRejected'));
+    'ClosureApproved', 'ClosureRejected', 'QualityConfirmed', 'QualityOverturned'));
+
+-- A quality inspector overturned this finding version (质检): it no longer counts as the case's finding.
+CREATE TABLE finding_set_asides (
+    complaint_id  uuid NOT NULL,
+    version       integer NOT NULL,
+    set_aside_at  timestamptz NOT NULL,
+    set_aside_by  text NOT NULL,
+    reason        text NOT NULL,
+    PRIMARY KEY (complaint_id, version),
+    FOREIGN KEY (complaint_id, version) REFERENCES case_findings (complaint_id, version)
+);
+
+-- Quality sampling of 不属实: one row per case drawn for a week. The draw is deterministic (seed, week, city), and a
+-- rerun of the same week adds nothing that is already there.
+CREATE TABLE quality_queue (
+    entry_id          uuid PRIMARY KEY,
+    complaint_id      uuid NOT NULL REFERENCES complaints (id),
+    week_start        date NOT NULL,
+    city_unit_id      text NOT NULL,
+    reason            text NOT NULL,
+    drawn_at          timestamptz NOT NULL,
+    finding_version   integer NOT NULL,
+    reviewer          text NOT NULL,
+    reviewer_unit_id  text,
+    verdict           text,
+    verdict_reason    text NOT NULL DEFAULT '',
+    inspector         text,
+    verdict_at        timestamptz,
+    UNIQUE (complaint_id, week_start)
+);
+CREATE INDEX quality_queue_open ON quality_queue (complaint_id) WHERE verdict IS NULL;
+CREATE INDEX quality_queue_reviewer ON quality_queue (reviewer_unit_id, verdict);
+
+CREATE TABLE quality_sampling_runs (
+    week_start  date PRIMARY KEY,
+    candidates  integer NOT NULL,
+    drawn       integer NOT NULL,
+    ran_at      timestamptz NOT NULL
+);

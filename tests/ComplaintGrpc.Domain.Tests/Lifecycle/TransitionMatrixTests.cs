@@ -75,6 +75,12 @@ public class TransitionMatrixTests
         // IN_REVIEW --RejectClosure--> CALLED_BACK
         ["RejectClosure"] = new("RejectClosure", s => Domain.Evaluation.ReviewSteps.Reject(s, "unit-county", "证据不足"),
             [CaseStatus.InReview], CaseStatus.CalledBack, CaseAction.ClosureRejected),
+        // CLOSED --RecordQualityVerdict(confirm)--> CLOSED
+        ["RecordQualityVerdict(confirm)"] = new("RecordQualityVerdict", s => Domain.Evaluation.QualitySteps.Confirm(s, 1, "sup-station", "记录一致"),
+            [CaseStatus.Closed], null, CaseAction.QualityConfirmed),
+        // CLOSED --RecordQualityVerdict(overturn)--> CONTACTED
+        ["RecordQualityVerdict(overturn)"] = new("RecordQualityVerdict", s => Domain.Evaluation.QualitySteps.Overturn(s, 1, "sup-station", "unit-east", "认定不实"),
+            [CaseStatus.Closed], CaseStatus.Contacted, CaseAction.QualityOverturned),
     };
 
     public static TheoryData<string, CaseStatus> AllowedPairs() => Pairs(allowed: true);

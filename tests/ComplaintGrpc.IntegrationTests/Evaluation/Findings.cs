@@ -30,3 +30,27 @@ public static class Findings
     public static async Task<Complaint> RecordAsync(ComplaintService.ComplaintServiceClient client, Complaint c, Finding? finding = null) =>
         await client.RecordFindingAsync(new RecordFindingRequest { Id = c.Id, Etag = c.Etag, Finding = finding ?? Substantiated(c) });
 }
+
+/// <summary>Drives a submission of the caller's own making through to CALLED_BACK at the organisation's station.</summary>
+public static class Lifecycle
+{
+    public static async Task<Complaint> CalledBackAsync(ComplaintService.ComplaintServiceClient desk, Infrastructure.Sample.Org org, SubmitComplaintRequest submit)
+    {
+        var c = await desk.SubmitComplaintAsync(submit);
+        c = await desk.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = org.Station });
+        c = await desk.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = org.Handler });
+        c = await desk.AcceptAssignmentAsync(new AcceptAssignmentRequest { Id = c.Id, Etag = c.Etag });
+        c = await desk.RecordFirstContactAsync(new RecordFirstContactRequest { Id = c.Id, Etag = c.Etag });
+        c = await desk.ReplyToCustomerAsync(new ReplyToCustomerRequest { Id = c.Id, Etag = c.Etag, ReplyText = "已核实处理" });
+        return await desk.RecordCallbackAsync(new RecordCallbackRequest { Id = c.Id, Etag = c.Etag, Satisfied = true, Score = 4 });
+    }
+
+    /// <summary>Called back, finding recorded by <paramref name="reviewer"/>, closed by them.</summary>
+    public static async Task<Complaint> ClosedAsync(ComplaintService.ComplaintServiceClient desk, ComplaintService.ComplaintServiceClient reviewer,
+        Infrastructure.Sample.Org org, SubmitComplaintRequest submit, bool substantiated = false)
+    {
+        var c = await CalledBackAsync(desk, org, submit);
+        c = await Findings.RecordAsync(reviewer, c, substantiated ? Findings.Substantiated(c) : Findings.Unsubstantiated(c));
+        return await reviewer.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag });
+    }
+}

@@ -123,16 +123,7 @@ public sealed class ReviewTests(ReviewTests.Host host) : IClassFixture<ReviewTes
         var submit = Sample.Complaint();
         submit.Category = Category.Service;
         submit.SubCategory = SubCategory.StaffConduct;
-        async Task<Complaint> CalledBack()
-        {
-            var c = await Desk.SubmitComplaintAsync(submit.Clone().Let(r => r.RequestId = Sample.Id("req")));
-            c = await Desk.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = _org.Station });
-            c = await Desk.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = _org.Handler });
-            c = await Desk.AcceptAssignmentAsync(new AcceptAssignmentRequest { Id = c.Id, Etag = c.Etag });
-            c = await Desk.RecordFirstContactAsync(new RecordFirstContactRequest { Id = c.Id, Etag = c.Etag });
-            c = await Desk.ReplyToCustomerAsync(new ReplyToCustomerRequest { Id = c.Id, Etag = c.Etag, ReplyText = "已致歉" });
-            return await Desk.RecordCallbackAsync(new RecordCallbackRequest { Id = c.Id, Etag = c.Etag, Satisfied = true, Score = 4 });
-        }
+        Task<Complaint> CalledBack() => Lifecycle.CalledBackAsync(Desk, _org, submit.Clone().Let(r => r.RequestId = Sample.Id("req")));
         async Task<Complaint> Close(Complaint c, Finding f)
         {
             c = await Findings.RecordAsync(_station, c, f);

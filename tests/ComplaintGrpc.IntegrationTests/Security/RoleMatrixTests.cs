@@ -58,13 +58,15 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["DefineRootCause"] = [Admin],
         ["ApproveClosure"] = [Supervisor],
         ["RejectClosure"] = [Supervisor],
+        ["ListQualityQueue"] = [Supervisor, Inspector, Admin, Auditor],
+        ["RecordQualityVerdict"] = [Inspector],
     };
 
     private static readonly HashSet<string> CaseWrites =
     [
         "DispatchToUnit", "AssignHandler", "AcceptAssignment", "ReturnAssignment", "RecordFirstContact", "ReplyToCustomer",
         "RecordCallback", "SuspendComplaint", "ResumeComplaint", "CloseComplaint", "ReopenComplaint", "RegradeComplaint",
-        "RecordFinding", "ChangeFinding", "ApproveClosure", "RejectClosure",
+        "RecordFinding", "ChangeFinding", "ApproveClosure", "RejectClosure", "RecordQualityVerdict",
     ];
 
     private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding"];
@@ -247,6 +249,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                         break;
                     case "ApproveClosure": await cases.ApproveClosureAsync(new ApproveClosureRequest { Id = target.Id, Etag = stale }); break;
                     case "RejectClosure": await cases.RejectClosureAsync(new RejectClosureRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
+                    case "ListQualityQueue": await quality.ListQualityQueueAsync(new ListQualityQueueRequest()); break;
+                    case "RecordQualityVerdict":
+                        await quality.RecordQualityVerdictAsync(new RecordQualityVerdictRequest { Id = target.Id, Etag = stale, Verdict = QualityVerdict.Confirmed, Reason = "r" });
+                        break;
                     case "GetFinding": await cases.GetFindingAsync(new GetFindingRequest { Id = target.Id }); break;
                     case "CreateDepartment":
                         await org.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = Sample.Id("dep"), UnitId = station, Name = "营销班" } });

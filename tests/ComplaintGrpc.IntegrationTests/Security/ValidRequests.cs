@@ -97,6 +97,8 @@ public sealed class ValidRequests
         Seed(_ => new ListDepartmentsRequest { UnitId = org.Station, PageSize = 10 });
         Seed(n => new CreatePostRequest { Post = new Post { PostId = $"{prefix}-p{n}", DepartmentId = department, Name = "抄表员" } });
         Seed(_ => new ListPostsRequest { DepartmentId = department, PageSize = 10 });
+        Seed(_ => new ListQualityQueueRequest { OpenOnly = true, PageSize = 10 });
+        Seed(_ => new RecordQualityVerdictRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Verdict = QualityVerdict.Overturned, Reason = "录音与认定不符" });
         Seed(_ => new ListRootCausesRequest { IncludeInactive = true, PageSize = 10 });
         Seed(n => new DefineRootCauseRequest { RootCause = new RootCause { Code = $"fz_{n}", Name = "测试原因", Active = true } });
         return r;
