@@ -11,6 +11,12 @@ public static class EvaluationRegistration
         services.AddOptions<ReviewOptions>().Bind(configuration.GetSection("Evaluation:Review")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReviewOptions>, ReviewOptionsValidation>();
         services.AddSingleton(sp => ReviewPolicy.FromOptions(sp.GetRequiredService<IOptions<ReviewOptions>>().Value));
+        services.AddOptions<AssessmentOptions>().Bind(configuration.GetSection("Evaluation:Assessment"))
+            .Validate(o => o.Substantiated >= 0 && o.PartlySubstantiated >= 0 && o.OverturnedFinding >= 0 && o.ClockBreach >= 0,
+                "Evaluation:Assessment points must not be negative.")
+            .Validate(o => o.FrequentMinimum >= 1 && o.FrequentWindowDays is >= 1 and <= 366,
+                "Evaluation:Assessment:FrequentMinimum must be at least 1 and FrequentWindowDays 1-366.")
+            .ValidateOnStart();
         return services;
     }
 

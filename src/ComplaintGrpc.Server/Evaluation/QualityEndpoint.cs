@@ -15,7 +15,8 @@ namespace ComplaintGrpc.Server.Evaluation;
 
 /// <summary>complaints.v1.QualityService: the configurable root-cause list findings choose from, and the quality queue
 /// of sampled 不属实 findings (drawn weekly by the worker) with the inspectors' verdicts.</summary>
-public sealed class QualityEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseTransitions transitions) : QualityService.QualityServiceBase
+public sealed partial class QualityEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseTransitions transitions,
+    Microsoft.Extensions.Options.IOptions<AssessmentOptions> assessment) : QualityService.QualityServiceBase
 {
     [Authorize(Roles = Roles.ReportReaders)]
     public override async Task<ListQualityQueueResponse> ListQualityQueue(ListQualityQueueRequest request, ServerCallContext context)

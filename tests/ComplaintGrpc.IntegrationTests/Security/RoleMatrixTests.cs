@@ -60,6 +60,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["RejectClosure"] = [Supervisor],
         ["ListQualityQueue"] = [Supervisor, Inspector, Admin, Auditor],
         ["RecordQualityVerdict"] = [Inspector],
+        ["ListAssessments"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListFrequentlyComplained"] = [Supervisor, Inspector, Admin, Auditor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -252,6 +254,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "ListQualityQueue": await quality.ListQualityQueueAsync(new ListQualityQueueRequest()); break;
                     case "RecordQualityVerdict":
                         await quality.RecordQualityVerdictAsync(new RecordQualityVerdictRequest { Id = target.Id, Etag = stale, Verdict = QualityVerdict.Confirmed, Reason = "r" });
+                        break;
+                    case "ListAssessments":
+                        await quality.ListAssessmentsAsync(new ListAssessmentsRequest { PeriodStart = "2026-11-01", PeriodEnd = "2026-12-01", Grain = AssessmentGrain.Unit });
+                        break;
+                    case "ListFrequentlyComplained":
+                        await quality.ListFrequentlyComplainedAsync(new ListFrequentlyComplainedRequest { Grain = AssessmentGrain.Post });
                         break;
                     case "GetFinding": await cases.GetFindingAsync(new GetFindingRequest { Id = target.Id }); break;
                     case "CreateDepartment":

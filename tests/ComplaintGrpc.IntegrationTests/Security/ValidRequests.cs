@@ -99,6 +99,8 @@ public sealed class ValidRequests
         Seed(_ => new ListPostsRequest { DepartmentId = department, PageSize = 10 });
         Seed(_ => new ListQualityQueueRequest { OpenOnly = true, PageSize = 10 });
         Seed(_ => new RecordQualityVerdictRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Verdict = QualityVerdict.Overturned, Reason = "录音与认定不符" });
+        Seed(_ => new ListAssessmentsRequest { PeriodStart = "2026-11-01", PeriodEnd = "2026-12-01", RootUnitId = org.City, Grain = AssessmentGrain.Post, PageSize = 10 });
+        Seed(_ => new ListFrequentlyComplainedRequest { RootUnitId = org.City, Grain = AssessmentGrain.Person, MinSubstantiated = 2, WindowDays = 30, PageSize = 10 });
         Seed(_ => new ListRootCausesRequest { IncludeInactive = true, PageSize = 10 });
         Seed(n => new DefineRootCauseRequest { RootCause = new RootCause { Code = $"fz_{n}", Name = "测试原因", Active = true } });
         return r;
