@@ -8,6 +8,7 @@ using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Server.TimeLimits;
+using ComplaintGrpc.Reporting;
 using ComplaintGrpc.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

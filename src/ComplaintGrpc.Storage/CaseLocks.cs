@@ -36,13 +36,13 @@ public sealed class CaseLock
 public static class CaseLocks
 {
     /// <summary>Locks one case if it also satisfies <paramref name="condition"/> (over alias <c>c</c>, e.g. the caller's
-    /// scope) and returns it; null when there is no such case or it is outside the condition.</summary>
+    /// scope) and returns its <paramref name="columns"/>; null when there is no such case or it is outside the condition.</summary>
     public static async Task<(CaseLock Lock, TRow Row)?> LockAsync<TRow>(NpgsqlConnection connection, NpgsqlTransaction tx,
-        Guid caseId, string condition, DynamicParameters parameters, CancellationToken ct)
+        Guid caseId, string columns, string condition, DynamicParameters parameters, CancellationToken ct)
     {
         parameters.Add("lockCaseId", caseId);
         var row = await connection.QuerySingleOrDefaultAsync<TRow>(new CommandDefinition(
-            $"SELECT c.* FROM complaints c WHERE c.id = @lockCaseId AND {condition} FOR UPDATE OF c", parameters, tx, cancellationToken: ct));
+            $"SELECT {columns} FROM complaints c WHERE c.id = @lockCaseId AND {condition} FOR UPDATE OF c", parameters, tx, cancellationToken: ct));
         return row is null ? null : (new CaseLock(connection, tx, [caseId]), row);
     }
 

@@ -14,7 +14,7 @@ public static class CaseHistory
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
-            "SELECT * FROM complaint_events WHERE complaint_id = @complaintId ORDER BY sequence", new { complaintId }, cancellationToken: ct));
+            "SELECT sequence, occurred_at, actor, action, from_status, to_status, details FROM complaint_events WHERE complaint_id = @complaintId ORDER BY sequence", new { complaintId }, cancellationToken: ct));
         var response = new GetComplaintHistoryResponse();
         foreach (var row in rows)
         {

@@ -33,7 +33,7 @@ public static class CaseQueries
         scope.Parameters.AddDynamicParams(new { id, request.CaseNumber });
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            $"SELECT c.* FROM complaints c WHERE {(request.Id.Length > 0 ? "c.id = @id" : "c.case_number = @CaseNumber")} AND {scope.Condition}",
+            $"SELECT {CaseRow.Columns} FROM complaints c WHERE {(request.Id.Length > 0 ? "c.id = @id" : "c.case_number = @CaseNumber")} AND {scope.Condition}",
             scope.Parameters, cancellationToken: ct));
         return row is null ? throw CaseNotFound() : await clocks.ToContractAsync(connection, null, row, ct);
     }
@@ -90,7 +90,7 @@ public static class CaseQueries
         if (after is { } a) Filter("c.id < @after", "after", a);
         p.Add("limit", pageSize + 1);
 
-        var sql = $"SELECT c.* FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit";
+        var sql = $"SELECT {CaseRow.Columns} FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit";
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<CaseRow>(new CommandDefinition(sql, p, cancellationToken: ct))).ToList();
 

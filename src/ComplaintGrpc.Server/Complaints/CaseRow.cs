@@ -46,6 +46,17 @@ public sealed class CaseRow
     public int Version { get; init; }
     public DateTime UpdatedAt { get; init; }
 
+    /// <summary>The columns this row reads, over alias <c>c</c>: every query that returns a case names them rather than
+    /// <c>*</c>, so a column added for another purpose is never read by accident.</summary>
+    public const string Columns = """
+        c.id, c.case_number, c.request_id, c.request_hash, c.channel, c.request_kind, c.category, c.sub_category,
+        c.level, c.skip_level, c.skip_level_reason, c.confidential, c.customer_account_number, c.customer_name,
+        c.customer_phone, c.customer_address, c.customer_class, c.site_class, c.supply_unit, c.substation, c.feeder,
+        c.transformer_area, c.description, c.received_at, c.created_at, c.status, c.unit_id, c.handler_id,
+        c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
+        c.substantiation, c.version, c.updated_at
+        """;
+
     public string Etag => Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public CaseState ToState() => new()

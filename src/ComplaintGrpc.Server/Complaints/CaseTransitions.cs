@@ -41,7 +41,7 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Only a case within the caller's scope is locked; for any other, tell "outside your scope" from "no such case".
         var scope = CaseScope.Of(caller);
-        var locked = await CaseLocks.LockAsync<CaseRow>(connection, tx, caseId, scope.Condition, scope.Parameters, ct);
+        var locked = await CaseLocks.LockAsync<CaseRow>(connection, tx, caseId, CaseRow.Columns, scope.Condition, scope.Parameters, ct);
         if (locked is null)
         {
             var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
@@ -57,13 +57,13 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
         var step = new StepContext(connection, tx, row, now, caller, ct);
         var transition = await decide(step);
         var s = transition.To;
-        var updated = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition("""
-            UPDATE complaints SET status = @Status, unit_id = @UnitId, handler_id = @HandlerId, suspended_from = @SuspendedFrom,
+        var updated = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition($"""
+            UPDATE complaints c SET status = @Status, unit_id = @UnitId, handler_id = @HandlerId, suspended_from = @SuspendedFrom,
                 first_contact_at = @FirstContactAt, reply_at = @ReplyAt, closed_at = @ClosedAt, reopen_count = @ReopenCount,
                 callback_score = @CallbackScore, substantiation = @Substantiation, level = @Level, customer_class = @CustomerClass,
                 version = version + 1, updated_at = @Now
-            WHERE id = @caseId
-            RETURNING *
+            WHERE c.id = @caseId
+            RETURNING {CaseRow.Columns}
             """,
             new
             {

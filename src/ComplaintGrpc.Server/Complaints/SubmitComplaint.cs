@@ -34,8 +34,8 @@ public static class SubmitComplaint
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var inserted = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition("""
-            INSERT INTO complaints (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
+        var inserted = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition($"""
+            INSERT INTO complaints AS c (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
                 level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
                 customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
                 received_at, created_at, status, updated_at, submitted_by)
@@ -45,7 +45,7 @@ public static class SubmitComplaint
                 @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy
             FROM (SELECT nextval('case_number_seq') AS n) seq
             ON CONFLICT (submitted_by, request_id) DO NOTHING
-            RETURNING *
+            RETURNING {CaseRow.Columns}
             """,
             new
             {
@@ -80,7 +80,7 @@ public static class SubmitComplaint
         if (inserted is null)
         {
             var existing = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition(
-                "SELECT * FROM complaints WHERE submitted_by = @Subject AND request_id = @RequestId", new { caller.Subject, request.RequestId }, tx, cancellationToken: ct));
+                $"SELECT {CaseRow.Columns} FROM complaints c WHERE c.submitted_by = @Subject AND c.request_id = @RequestId", new { caller.Subject, request.RequestId }, tx, cancellationToken: ct));
             if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
                 throw new DomainException(ErrorKind.AlreadyExists, "REQUEST_ID_REUSED",
                     $"request_id {request.RequestId} was already used for case {existing.CaseNumber} with different content.");

@@ -1,8 +1,11 @@
+using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
+using ComplaintGrpc.Reporting;
+using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
-using ComplaintGrpc.Storage.Reports;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -11,9 +14,11 @@ namespace ComplaintGrpc.Server.Reports;
 
 /// <summary>complaints.v1.ReportService: reads stored backlog reports, renders them as files, and lets an administrator
 /// (re)compute a past date, within the call or as a Hangfire job for the worker.</summary>
-public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient jobs, TimeProvider clock) : ReportService.ReportServiceBase
+public sealed class ReportEndpoint(BacklogReports reports, OverdueClocks overdueClocks, IBackgroundJobClient jobs, TimeProvider clock)
+    : ReportService.ReportServiceBase
 {
     private const int ChunkBytes = 64 * 1024;
+    private const int DefaultOverduePage = 100, MaxOverduePage = 1000;
 
     [Authorize(Roles = Roles.ReportReaders)]
     public override async Task<BacklogReport> GetBacklogReport(GetBacklogReportRequest request, ServerCallContext context) =>
@@ -76,6 +81,49 @@ public sealed class ReportEndpoint(BacklogReports reports, IBackgroundJobClient 
                 break;
         }
     }
+
+    [Authorize(Roles = Roles.ReportReaders)]
+    public override async Task<ListOverdueClocksResponse> ListOverdueClocks(ListOverdueClocksRequest request, ServerCallContext context)
+    {
+        var filter = OverdueFilter(new RequestValidator()
+            .Check(request.PageSize is >= 0 and <= MaxOverduePage, "page_size", $"must be between 1 and {MaxOverduePage} (0 means {DefaultOverduePage})"),
+            request.UnitId, request.Clock, request.Category);
+        var pageSize = request.PageSize == 0 ? DefaultOverduePage : request.PageSize;
+        var fingerprint = PageToken.Fingerprint(request, r => { r.PageSize = 0; r.PageToken = ""; });
+        var (asOf, after) = OverdueToken.Decode(request.PageToken, fingerprint) ?? (clock.GetUtcNow(), null);
+
+        var rows = await overdueClocks.PageAsync(filter, asOf, after, pageSize + 1, context.CancellationToken) ?? throw UnitNotFound(request.UnitId);
+        var response = new ListOverdueClocksResponse { AsOf = Timestamp.FromDateTimeOffset(asOf) };
+        response.Clocks.AddRange(rows.Take(pageSize).Select(r => r.Alert));
+        if (rows.Count > pageSize)
+            response.NextPageToken = OverdueToken.Encode(asOf, rows[pageSize - 1].Position, fingerprint);
+        return response;
+    }
+
+    [Authorize(Roles = Roles.ReportReaders)]
+    public override async Task DownloadOverdueClocks(DownloadOverdueClocksRequest request, IServerStreamWriter<ReportChunk> responseStream,
+        ServerCallContext context)
+    {
+        var filter = OverdueFilter(new RequestValidator(), request.UnitId, request.Clock, request.Category);
+        var asOf = clock.GetUtcNow();
+        var local = TimeZoneInfo.ConvertTime(asOf, reports.Zone);
+        var fileName = $"overdue-clocks-{local.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture)}.csv";
+        await using var chunks = new ChunkStream(responseStream, fileName, ReportFiles.ContentType(ReportFormat.Csv), context.CancellationToken);
+        if (!await overdueClocks.WriteCsvAsync(filter, asOf, reports.Zone, chunks, context.CancellationToken))
+            throw UnitNotFound(request.UnitId);
+        await chunks.FlushAsync(context.CancellationToken);
+    }
+
+    private static OverdueClocks.Filter OverdueFilter(RequestValidator v, string unitId, ClockKind clockKind, Category category)
+    {
+        v.Identifier("unit_id", unitId, RequestValidator.UnitIdPattern(), "an existing unit id or empty", required: false)
+            .Enum("clock", clockKind, required: false)
+            .Enum("category", category, required: false)
+            .ThrowIfInvalid();
+        return new OverdueClocks.Filter(unitId, clockKind, category);
+    }
+
+    private static DomainException UnitNotFound(string unitId) => DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {unitId}.");
 
     private async Task<BacklogReport> StoredAsync(string reportDate, CancellationToken ct)
     {

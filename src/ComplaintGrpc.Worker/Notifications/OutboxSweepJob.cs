@@ -29,7 +29,11 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
     /// the next firing carries on.</summary>
     private static readonly TimeSpan MaxRunTime = TimeSpan.FromSeconds(30);
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await SweepAsync(cancellationToken);
+
+    /// <summary>Runs batches until the outbox is drained (or the firing's time is up).</summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
         var batch = worker.Value.OutboxBatchSize;

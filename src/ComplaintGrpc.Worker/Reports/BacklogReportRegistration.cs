@@ -1,5 +1,4 @@
-using ComplaintGrpc.Storage;
-using ComplaintGrpc.Storage.Reports;
+using ComplaintGrpc.Reporting;
 using ComplaintGrpc.Worker.Reports;
 using Quartz;
 

@@ -1,6 +1,6 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Storage;
-using ComplaintGrpc.Storage.Reports;
+using ComplaintGrpc.Reporting;
 using Microsoft.Extensions.Options;
 using Quartz;
 

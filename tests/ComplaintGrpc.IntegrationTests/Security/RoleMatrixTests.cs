@@ -62,6 +62,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["RecordQualityVerdict"] = [Inspector],
         ["ListAssessments"] = [Supervisor, Inspector, Admin, Auditor],
         ["ListFrequentlyComplained"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
+        ["DownloadOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -273,6 +275,11 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "ListRootCauses": await quality.ListRootCausesAsync(new ListRootCausesRequest()); break;
                     case "DefineRootCause":
                         await quality.DefineRootCauseAsync(new DefineRootCauseRequest { RootCause = new RootCause { Code = "skills", Name = "业务技能", Active = true } });
+                        break;
+                    case "ListOverdueClocks": await reports.ListOverdueClocksAsync(new ListOverdueClocksRequest { UnitId = station }); break;
+                    case "DownloadOverdueClocks":
+                        using (var download = reports.DownloadOverdueClocks(new DownloadOverdueClocksRequest { UnitId = station }))
+                            while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
                         break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }

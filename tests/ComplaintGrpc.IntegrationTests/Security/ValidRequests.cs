@@ -103,6 +103,8 @@ public sealed class ValidRequests
         Seed(_ => new ListFrequentlyComplainedRequest { RootUnitId = org.City, Grain = AssessmentGrain.Person, MinSubstantiated = 2, WindowDays = 30, PageSize = 10 });
         Seed(_ => new ListRootCausesRequest { IncludeInactive = true, PageSize = 10 });
         Seed(n => new DefineRootCauseRequest { RootCause = new RootCause { Code = $"fz_{n}", Name = "测试原因", Active = true } });
+        Seed(_ => new ListOverdueClocksRequest { PageSize = 20, UnitId = org.County, Clock = ClockKind.Reply, Category = Category.Outage });
+        Seed(_ => new DownloadOverdueClocksRequest { UnitId = org.County, Clock = ClockKind.FirstContact, Category = Category.Outage });
         return r;
     }
 }

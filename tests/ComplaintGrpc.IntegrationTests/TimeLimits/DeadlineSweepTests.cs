@@ -118,12 +118,35 @@ public sealed class DeadlineSweepTests(SweepHost host, ITestOutputHelper output)
         var urgent = Assert.Single(await host.RaisedAsync(major.Id, "FirstContact"));
         Assert.Equal(urgent.CreatedAt, urgent.DeliverAfter);
 
+        // The outbox lets the major case's reminder out at once and holds the normal one through the night...
+        await host.OutboxAsync();
+        Assert.Equal(["reminder-50"], await InboxAsync(org.Units.Handler, major.Id));
+        Assert.Empty(await InboxAsync(org.Units.Handler, normal.Id));
+        host.AdvanceTo(night.AddHours(9).AddMinutes(-1));
+        await host.OutboxAsync();
+        Assert.Empty(await InboxAsync(org.Units.Handler, normal.Id));
+        // ...and releases it when the quiet hours end.
+        host.AdvanceTo(night.AddHours(9));
+        await host.OutboxAsync();
+        Assert.Equal(["reminder-50"], await InboxAsync(org.Units.Handler, normal.Id));
+
         // In the morning the next reminder is raised for delivery at once.
         host.AdvanceTo(night.AddHours(9).AddMinutes(30)); // 08:30, past 80 % (19.2 h after receipt: 05:12)
         await host.SweepAsync();
         var morning = (await host.RaisedAsync(normal.Id, "FirstContact")).Single(r => r.Milestone == "reminder-80");
         Assert.Equal(morning.CreatedAt, morning.DeliverAfter);
         Assert.True(morning.Late, "raised more than LateAfter after it fell due at 05:12");
+    }
+
+    /// <summary>The milestones of a case's notifications delivered to a handler's inbox.</summary>
+    private async Task<string[]> InboxAsync(string handlerId, string complaintId)
+    {
+        await using var c = await host.Database.OpenConnectionAsync();
+        return [.. await c.QueryAsync<string>("""
+            SELECT n.milestone FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+            WHERE d.channel = 'Inbox' AND d.delivered_at IS NOT NULL AND d.handler_id = @handlerId AND n.complaint_id = @complaintId::uuid AND n.milestone <> ''
+            ORDER BY n.milestone_at
+            """, new { handlerId, complaintId })];
     }
 
     [Fact]

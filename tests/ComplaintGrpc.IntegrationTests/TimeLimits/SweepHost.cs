@@ -3,10 +3,13 @@ using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Worker;
+using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.TimeLimits;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
+using Hangfire;
+using Hangfire.States;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -73,6 +76,21 @@ public sealed class SweepHost : ServerHost, IAsyncLifetime
             NullLogger<DeadlineSweepJob>.Instance);
 
     public Task<int> SweepAsync(MilestoneOptions? milestones = null) => Sweep(milestones).SweepAsync(CancellationToken.None);
+
+    /// <summary>The worker's outbox sweep on this host's clock and database, delivering to the inbox only.</summary>
+    public Task OutboxAsync() =>
+        new OutboxSweepJob(Database, new NoExternalDeliveries(), Clock, Options.Create(new WorkerOptions()),
+                Options.Create(new NotificationOptions()), [new InboxChannel()], NullLogger<OutboxSweepJob>.Instance)
+            .SweepAsync(CancellationToken.None);
+
+    /// <summary>With the inbox as the only channel nothing may be handed to Hangfire; a test that does fails loudly.</summary>
+    private sealed class NoExternalDeliveries : IBackgroundJobClient
+    {
+        public string Create(Hangfire.Common.Job job, IState state) =>
+            throw new InvalidOperationException("The inbox is delivered by the outbox sweep itself; no Hangfire job was expected.");
+
+        public bool ChangeState(string jobId, IState state, string expectedState) => throw new NotSupportedException();
+    }
 
     public sealed record Org(Sample.Org Units, string StationHead, string CountyHead, string CityHead);
 

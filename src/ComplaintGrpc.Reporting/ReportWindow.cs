@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>The local day a report is for and the instants that bound it: the day starts at 00:00 and its cut-off is
 /// 24:00 local time (the next day's 00:00).</summary>

@@ -2,6 +2,7 @@ using System.Data;
 using System.Diagnostics;
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// Computes, stores and reads backlog reports; used alike by the server (RPCs), the worker's nightly trigger and the
@@ -69,7 +70,7 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
             bool covered;
             await using (var read = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
             {
-                (report, covered) = await BacklogReportQuery.ComputeAsync(connection, read, window, calendar, ct);
+                (report, covered) = await BacklogReportQuery.ComputeAsync(connection, read, window, calendar, options.Value.CommandTimeoutSeconds, ct);
                 await read.CommitAsync(ct);
             }
             if (!covered)
@@ -80,16 +81,16 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
             report.Summary = null;
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO reports (report_date, cut_off, time_zone, figures, generated_at, generation, trigger, requested_by, duration_ms, calendar_covered)
-                VALUES (@date, @cutOff, @zone, @figures::jsonb, @generatedAt, 1, @trigger, @requestedBy, @durationMs, @covered)
+                INSERT INTO reports (report_date, cut_off, time_zone, figures, figures_proto, generated_at, generation, trigger, requested_by, duration_ms, calendar_covered)
+                VALUES (@date, @cutOff, @zone, NULL, @figures, @generatedAt, 1, @trigger, @requestedBy, @durationMs, @covered)
                 ON CONFLICT (report_date) DO UPDATE SET
-                    cut_off = excluded.cut_off, time_zone = excluded.time_zone, figures = excluded.figures,
+                    cut_off = excluded.cut_off, time_zone = excluded.time_zone, figures = NULL, figures_proto = excluded.figures_proto,
                     generated_at = excluded.generated_at, generation = reports.generation + 1, trigger = excluded.trigger,
                     requested_by = excluded.requested_by, duration_ms = excluded.duration_ms, calendar_covered = excluded.calendar_covered
                 """, new
             {
                 date = date.ToDateTime(TimeOnly.MinValue), cutOff = window.CutOff.UtcDateTime, zone = window.Zone.Id,
-                figures = JsonFormatter.Default.Format(report), generatedAt = generatedAt.UtcDateTime, trigger = TriggerName(trigger),
+                figures = report.ToByteArray(), generatedAt = generatedAt.UtcDateTime, trigger = TriggerName(trigger),
                 requestedBy, durationMs, covered,
             }, tx, cancellationToken: ct));
             await connection.ExecuteAsync(new CommandDefinition(
@@ -123,7 +124,7 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ReportRow>(new CommandDefinition(
-            $"SELECT {SummaryColumns}, '' AS figures FROM reports ORDER BY report_date DESC LIMIT @limit", new { limit }, cancellationToken: ct));
+            $"SELECT {SummaryColumns} FROM reports ORDER BY report_date DESC LIMIT @limit", new { limit }, cancellationToken: ct));
         return rows.Select(r => r.ToSummary()).ToList();
     }
 
@@ -132,11 +133,12 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
     private static async Task<BacklogReport?> GetAsync(NpgsqlConnection connection, DateOnly? date, CancellationToken ct)
     {
         var row = await connection.QuerySingleOrDefaultAsync<ReportRow>(new CommandDefinition(
-            $"SELECT {SummaryColumns}, figures::text AS figures FROM reports WHERE @date::date IS NULL OR report_date = @date::date ORDER BY report_date DESC LIMIT 1",
+            $"SELECT {SummaryColumns}, figures::text AS figures, figures_proto FROM reports WHERE @date::date IS NULL OR report_date = @date::date ORDER BY report_date DESC LIMIT 1",
             new { date = date?.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));
         if (row is null)
             return null;
-        var report = Parser.Parse<BacklogReport>(row.Figures);
+        // Binary since migration 0008; reports stored before it keep their protobuf JSON.
+        var report = row.FiguresProto is { } binary ? BacklogReport.Parser.ParseFrom(binary) : Parser.Parse<BacklogReport>(row.Figures!);
         report.Summary = row.ToSummary();
         return report;
     }
@@ -180,7 +182,8 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
         public string RequestedBy { get; init; } = "";
         public int DurationMs { get; init; }
         public bool CalendarCovered { get; init; }
-        public string Figures { get; init; } = "";
+        public string? Figures { get; init; }
+        public byte[]? FiguresProto { get; init; }
 
         public ReportSummary ToSummary() => new()
         {

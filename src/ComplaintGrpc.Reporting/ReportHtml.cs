@@ -5,7 +5,7 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// The report as one self-contained HTML page a manager can open from an e-mail: inline CSS, charts as inline SVG,
@@ -71,8 +71,8 @@ public static class ReportHtml
         }
         h.Append("</table>");
 
-        Alerts(h, "table-overdue", "超期时限 (截止时)", report.Overdue, zone, overdue: true);
-        Alerts(h, "table-due-soon", "24小时内到期", report.DueSoon, zone, overdue: false);
+        Alerts(h, "table-overdue", "超期时限 (截止时)", report.Overdue, t.OverdueClocks, zone, overdue: true);
+        Alerts(h, "table-due-soon", "24小时内到期", report.DueSoon, t.DueWithin24H, zone, overdue: false);
 
         h.Append("<h2>当日流转 (按单位, 含下级)</h2><table id=\"table-flow\"><tr><th>单位</th><th>受理</th><th>归档</th><th>重开</th><th>督办</th><th>按时答复率</th><th>超时率</th><th>回访满意率</th></tr>");
         foreach (var (_, name, depth, f) in scopes)
@@ -95,9 +95,16 @@ public static class ReportHtml
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }
 
-    private static void Alerts(StringBuilder h, string id, string title, IEnumerable<ClockAlert> alerts, TimeZoneInfo zone, bool overdue)
+    /// <summary>A list of clocks; when the report lists fewer than <paramref name="total"/>, a line says so.</summary>
+    private static void Alerts(StringBuilder h, string id, string title, Google.Protobuf.Collections.RepeatedField<ClockAlert> alerts, int total, TimeZoneInfo zone, bool overdue)
     {
-        h.Append("<h2>").Append(E(title)).Append("</h2><table id=\"").Append(id).Append("\"><tr><th>工单编号</th><th>时限</th><th>单位</th><th>处理人</th><th>等级</th><th>分类</th><th>状态</th><th>到期时间</th><th>")
+        h.Append("<h2>").Append(E(title)).Append("</h2>");
+        if (alerts.Count < total)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">共 {total} 条, 此处列出{(overdue ? "超期最久" : "最先到期")}的 {alerts.Count} 条")
+                .Append(overdue ? "; 完整清单 (实时) 见 ReportService.ListOverdueClocks / DownloadOverdueClocks" : "").Append("</p>");
+        }
+        h.Append("<table id=\"").Append(id).Append("\"><tr><th>工单编号</th><th>时限</th><th>单位</th><th>处理人</th><th>等级</th><th>分类</th><th>状态</th><th>到期时间</th><th>")
             .Append(overdue ? "超期(小时)" : "剩余(小时)").Append("</th></tr>");
         foreach (var a in alerts)
         {

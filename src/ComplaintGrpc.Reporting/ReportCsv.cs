@@ -4,7 +4,7 @@ using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 using CsvHelper;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// The report's tables as CSV, one file per table: UTF-8 with a byte-order mark (Excel otherwise reads Chinese text
@@ -66,13 +66,9 @@ public static class ReportCsv
                 case ReportTable.Overdue:
                 case ReportTable.DueSoon:
                     var overdue = table == ReportTable.Overdue;
-                    Row("工单编号", "时限", "单位编码", "单位名称", "处理人编码", "处理人", "等级", "投诉分类", "状态", "到期时间", overdue ? "超期小时数" : "剩余小时数");
+                    Row(AlertHeader(overdue));
                     foreach (var a in overdue ? report.Overdue : report.DueSoon)
-                    {
-                        Row(a.CaseNumber, a.Clock.ChineseName(), a.UnitId, a.UnitName, a.HandlerId, a.HandlerName, ReportText.LevelName(a.Level),
-                            Taxonomy.ChineseName(a.Category), Taxonomy.ChineseName(a.Status), ReportText.Local(a.DueTime, zone),
-                            ReportText.Hours(overdue ? a.OverdueBy : a.DueIn));
-                    }
+                        Row(AlertFields(a, zone, overdue));
                     break;
                 case ReportTable.Flow:
                     Row("单位编码", "单位名称", "层级", "当日受理", "当日归档", "当日重开", "当日督办", "按时答复", "答复考核数", "按时答复率",
@@ -105,6 +101,16 @@ public static class ReportCsv
         }
         return stream.ToArray();
     }
+
+    /// <summary>The header of a list of clocks: overdue ones (hours overdue) or due-soon ones (hours left).</summary>
+    public static string[] AlertHeader(bool overdue) =>
+        ["工单编号", "时限", "单位编码", "单位名称", "处理人编码", "处理人", "等级", "投诉分类", "状态", "到期时间", overdue ? "超期小时数" : "剩余小时数"];
+
+    /// <summary>One clock's row under <see cref="AlertHeader"/>; times local to <paramref name="zone"/>.</summary>
+    public static string[] AlertFields(ClockAlert a, TimeZoneInfo zone, bool overdue) =>
+        [a.CaseNumber, a.Clock.ChineseName(), a.UnitId, a.UnitName, a.HandlerId, a.HandlerName, ReportText.LevelName(a.Level),
+            Taxonomy.ChineseName(a.Category), Taxonomy.ChineseName(a.Status), ReportText.Local(a.DueTime, zone),
+            ReportText.Hours(overdue ? a.OverdueBy : a.DueIn)];
 
     /// <summary>The rows of the per-unit tables: the whole organisation, then each unit's subtree in tree order, then the
     /// cases not dispatched to any unit.</summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>The report's log messages: dates, counts, run ids and paths; never a customer's name or phone.</summary>
 internal static partial class ReportLog

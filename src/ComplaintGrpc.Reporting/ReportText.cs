@@ -2,7 +2,7 @@ using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>How the human outputs (CSV, HTML) name and format things: Chinese names, local times, hours, percentages.</summary>
 public static class ReportText

@@ -1,8 +1,7 @@
-using ComplaintGrpc.Storage.Reports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ComplaintGrpc.Storage;
+namespace ComplaintGrpc.Reporting;
 
 public static class ReportsRegistration
 {
@@ -19,6 +18,7 @@ public static class ReportsRegistration
             .Validate(o => ReportOptions.IsKnownZone(o.TimeZone), "Reports:TimeZone must be an IANA time zone id such as Asia/Shanghai.")
             .ValidateOnStart();
         builder.Services.AddSingleton<BacklogReports>();
+        builder.Services.AddSingleton<OverdueClocks>();
         builder.Services.AddTransient<BacklogReportJob>();
         return builder;
     }

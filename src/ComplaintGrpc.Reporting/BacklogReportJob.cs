@@ -1,7 +1,7 @@
 using ComplaintGrpc.Contracts.V1;
 using Hangfire;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// An administrator's run as a Hangfire job, so it shows (with its retries and failures) in the dashboard. The server

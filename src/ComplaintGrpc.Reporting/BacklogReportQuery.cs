@@ -1,11 +1,12 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Enum = System.Enum;
 
-namespace ComplaintGrpc.Storage.Reports;
+namespace ComplaintGrpc.Reporting;
 
 /// <summary>
 /// Computes the figures of a backlog report with set-based SQL (ops/README.md, "Backlog report", defines each figure).
@@ -24,16 +25,31 @@ public static class BacklogReportQuery
     /// <summary>How far back working days are indexed for ageing; older cases fall in the top bucket anyway.</summary>
     private const int AgeingHorizonDays = 3660;
 
+    /// <summary>How many clocks the report lists in <c>overdue</c> and in <c>due_soon</c> (the most overdue, the soonest
+    /// due). The counts cover them all; the full overdue list is <see cref="OverdueClocks"/>. A bound, so the stored
+    /// figures and the message do not grow with the backlog.</summary>
+    public const int ListedAlerts = 100;
+
     public static async Task<(BacklogReport Report, bool CalendarCovered)> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        ReportWindow window, WorkingDayCalendar calendar, CancellationToken ct)
+        ReportWindow window, WorkingDayCalendar calendar, int commandTimeoutSeconds, CancellationToken ct)
     {
+        CommandDefinition Command(string sql, DynamicParameters parameters) =>
+            new(sql, parameters, tx, commandTimeoutSeconds, cancellationToken: ct);
         var p = new DynamicParameters();
         p.Add("cutOff", window.CutOff.UtcDateTime);
         p.Add("dayStart", window.DayStart.UtcDateTime);
         p.Add("windowStart", window.RateWindowStart.UtcDateTime);
         p.Add("zone", window.Zone.Id);
         p.Add("reportDate", window.ReportDate.ToDateTime(TimeOnly.MinValue));
-        p.Add("ageFrom", window.ReportDate.AddDays(-AgeingHorizonDays).ToDateTime(TimeOnly.MinValue));
+        // Working days counted from the horizon up to and including each day, by the calendar's own rule, so that a
+        // case's age (working days after its receiving day up to the report date) is one subtraction in SQL.
+        var ageFrom = window.ReportDate.AddDays(-AgeingHorizonDays);
+        var workingDaysUpTo = new int[AgeingHorizonDays + 1];
+        for (int i = 0, counted = 0; i <= AgeingHorizonDays; i++)
+            workingDaysUpTo[i] = counted += calendar.IsWorkingDay(ageFrom.AddDays(i)) ? 1 : 0;
+        p.Add("ageFrom", ageFrom.ToDateTime(TimeOnly.MinValue));
+        p.Add("workingDaysUpTo", workingDaysUpTo);
+        p.Add("reportDayOrdinal", workingDaysUpTo[^1]);
         p.Add("trendFrom", window.ReportDate.AddDays(1 - ReportWindow.TrendDays).ToDateTime(TimeOnly.MinValue));
         // History actions and clock names come from the contract's enums, never spelled in SQL.
         p.Add("workerActions", Names(CaseAction.ClockBreached, CaseAction.Escalated));
@@ -47,34 +63,32 @@ public static class BacklogReportQuery
         p.Add("satisfied", nameof(CaseAction.CallbackSatisfied));
         p.Add("callbacks", Names(CaseAction.CallbackSatisfied, CaseAction.CallbackDissatisfied));
         p.Add("replyClock", nameof(ClockKind.Reply));
-        // The calendar travels as two arrays, so SQL applies exactly WorkingDayCalendar.IsWorkingDay's rule:
-        // Monday-Friday, minus holidays, plus make-up working days.
-        p.Add("holidays", calendar.Years.SelectMany(y => y.Holidays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
-        p.Add("makeUp", calendar.Years.SelectMany(y => y.MakeUpWorkingDays).Select(d => d.ToDateTime(TimeOnly.MinValue)).ToArray());
+        p.Add("listed", ListedAlerts);
 
-        await connection.ExecuteAsync(new CommandDefinition(GatherCases, p, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(OwnFigures, p, tx, cancellationToken: ct));
+        // Hash joins and grouping over the open backlog in memory rather than on disk; one report at a time, so bounded.
+        await connection.ExecuteAsync(Command("SET LOCAL work_mem = '64MB'", p));
+        await connection.ExecuteAsync(Command(GatherCases, p));
+        await connection.ExecuteAsync(Command(GatherClocks, p));
+        await connection.ExecuteAsync(Command(OwnFigures, p));
 
-        var own = (await connection.QueryAsync<FigureRow>(new CommandDefinition(
-            "SELECT coalesce(unit_id, '') AS unit_id, metric, key, n FROM report_own", p, tx, cancellationToken: ct))).ToList();
-        var subtree = (await connection.QueryAsync<FigureRow>(new CommandDefinition("""
+        var own = (await connection.QueryAsync<FigureRow>(Command(
+            "SELECT coalesce(unit_id, '') AS unit_id, metric, key, n FROM report_own", p))).ToList();
+        var subtree = (await connection.QueryAsync<FigureRow>(Command("""
             SELECT u.unit_id, o.metric, o.key, sum(o.n)::bigint AS n
             FROM report_own o
             JOIN units ou ON ou.unit_id = o.unit_id
             JOIN units u ON starts_with(ou.path, u.path)
             GROUP BY u.unit_id, o.metric, o.key
-            """, p, tx, cancellationToken: ct))).ToList();
-        var units = (await connection.QueryAsync<UnitRow>(new CommandDefinition(
-            "SELECT unit_id, name, coalesce(parent_unit_id, '') AS parent_unit_id, path, customer_count FROM units ORDER BY path",
-            p, tx, cancellationToken: ct))).ToList();
-        var overdue = await connection.QueryAsync<AlertRow>(new CommandDefinition(
-            Alerts + " AND k.due_at <= @cutOff ORDER BY k.due_at, r.case_number, k.clock", p, tx, cancellationToken: ct));
-        var dueSoon = await connection.QueryAsync<AlertRow>(new CommandDefinition(
-            Alerts + " AND k.due_at > @cutOff AND k.due_at <= @cutOff + interval '24 hours' ORDER BY k.due_at, r.case_number, k.clock",
-            p, tx, cancellationToken: ct));
-        var trend = await connection.QueryAsync<TrendRow>(new CommandDefinition(Trend, p, tx, cancellationToken: ct));
-        var oldestOpen = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "SELECT min((received_at AT TIME ZONE @zone)::date)::timestamp FROM report_cases WHERE status <> 'Closed'", p, tx, cancellationToken: ct));
+            """, p))).ToList();
+        var units = (await connection.QueryAsync<UnitRow>(Command(
+            "SELECT unit_id, name, coalesce(parent_unit_id, '') AS parent_unit_id, path, customer_count FROM units ORDER BY path", p))).ToList();
+        var overdue = await connection.QueryAsync<AlertRow>(Command(
+            Alerts("due_at <= @cutOff"), p));
+        var dueSoon = await connection.QueryAsync<AlertRow>(Command(
+            Alerts("due_at > @cutOff"), p));
+        var trend = await connection.QueryAsync<TrendRow>(Command(Trend, p));
+        var oldestOpen = await connection.ExecuteScalarAsync<DateTime?>(Command(
+            "SELECT min((received_at AT TIME ZONE @zone)::date)::timestamp FROM report_cases WHERE status <> 'Closed'", p));
 
         var report = new BacklogReport
         {
@@ -165,59 +179,89 @@ public static class BacklogReportQuery
     private static Ratio Ratio(int numerator, int denominator) =>
         new() { Numerator = numerator, Denominator = denominator, Value = denominator == 0 ? 0 : (double)numerator / denominator };
 
-    // The cases the report needs, each with its status, unit and handler as at the cut-off. History events of the
-    // worker (breach, escalation) are left out of the replay: they are back-dated to the due time and carry the status
-    // the case had when the worker noticed, which may be later than the cut-off.
+    // The cases the report needs, each with its status, unit and handler as at the cut-off: those open now (the
+    // covering partial index complaints_open_report, read index-only) and, disjoint from them, those closed now that
+    // changed since the day began or were received in the rate window. Only a case changed after the cut-off is
+    // replayed from its history (the lateral subqueries are gated on it, so the others cost no index probe). History
+    // events of the worker (breach, escalation) are left out of the replay: they are back-dated to the due time and
+    // carry the status the case had when the worker noticed, which may be later than the cut-off.
     private const string GatherCases = """
         DROP TABLE IF EXISTS report_cases;
         CREATE TEMP TABLE report_cases ON COMMIT DROP AS
-        WITH ids AS (
-            SELECT id FROM complaints WHERE status <> 'Closed' AND received_at < @cutOff
-            UNION
-            SELECT id FROM complaints WHERE updated_at >= @dayStart AND received_at < @cutOff
-            UNION
-            SELECT id FROM complaints WHERE received_at >= @windowStart AND received_at < @cutOff
+        WITH wanted AS (
+            SELECT id, case_number, channel, category, level, received_at, updated_at, status, unit_id, handler_id
+            FROM complaints WHERE status <> 'Closed' AND received_at < @cutOff
+            UNION ALL
+            SELECT id, case_number, channel, category, level, received_at, updated_at, status, unit_id, handler_id
+            FROM complaints WHERE status = 'Closed' AND received_at < @cutOff AND (updated_at >= @dayStart OR received_at >= @windowStart)
         )
-        SELECT c.id, c.case_number, c.channel, c.category, c.level, c.received_at,
+        SELECT c.id, c.case_number, c.channel, c.category, c.level, c.received_at, c.updated_at >= @cutOff AS changed,
                CASE WHEN c.updated_at < @cutOff THEN c.status ELSE coalesce(s.to_status, 'Received') END AS status,
                CASE WHEN c.updated_at < @cutOff THEN c.unit_id ELSE d.unit_id END AS unit_id,
                CASE WHEN c.updated_at < @cutOff THEN c.handler_id ELSE h.handler_id END AS handler_id
-        FROM ids
-        JOIN complaints c ON c.id = ids.id
+        FROM wanted c
         LEFT JOIN LATERAL (
             SELECT e.to_status FROM complaint_events e
-            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND NOT (e.action = ANY(@workerActions))
-            ORDER BY e.sequence DESC LIMIT 1) s ON c.updated_at >= @cutOff
+            WHERE c.updated_at >= @cutOff AND e.complaint_id = c.id AND e.occurred_at < @cutOff AND NOT (e.action = ANY(@workerActions))
+            ORDER BY e.sequence DESC LIMIT 1) s ON true
         LEFT JOIN LATERAL (
             SELECT e.details->>'unit_id' AS unit_id FROM complaint_events e
-            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = @dispatched
-            ORDER BY e.sequence DESC LIMIT 1) d ON c.updated_at >= @cutOff
+            WHERE c.updated_at >= @cutOff AND e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = @dispatched
+            ORDER BY e.sequence DESC LIMIT 1) d ON true
         LEFT JOIN LATERAL (
             SELECT CASE WHEN e.action = @assigned THEN e.details->>'handler_id' END AS handler_id FROM complaint_events e
-            WHERE e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = ANY(@assignmentActions)
-            ORDER BY e.sequence DESC LIMIT 1) h ON c.updated_at >= @cutOff;
+            WHERE c.updated_at >= @cutOff AND e.complaint_id = c.id AND e.occurred_at < @cutOff AND e.action = ANY(@assignmentActions)
+            ORDER BY e.sequence DESC LIMIT 1) h ON true;
+        ANALYZE report_cases;
+        """;
+
+    // The clocks of cases open and not suspended at the cut-off that were running then and fall due at most 24 hours
+    // after it: all the overdue and due-soon figures need. Running at the cut-off = started before it and not stopped
+    // before it. A clock not stopped now is read through the covering partial index case_clocks_running_due. A clock
+    // stopped at or after the cut-off was stopped by a lifecycle write made then (a stop is never dated after its
+    // write), which also moved its case's updated_at past the cut-off: so only the clocks of changed cases are looked
+    // up for that half, by primary key.
+    private const string GatherClocks = """
+        DROP TABLE IF EXISTS report_clocks;
+        CREATE TEMP TABLE report_clocks ON COMMIT DROP AS
+        SELECT r.id, r.case_number, r.unit_id, k.clock, k.due_at
+        FROM case_clocks k
+        JOIN report_cases r ON r.id = k.complaint_id
+        WHERE k.stopped_at IS NULL AND k.due_at <= @cutOff + interval '24 hours' AND k.started_at < @cutOff
+          AND r.status NOT IN ('Closed', 'Suspended')
+        UNION ALL
+        SELECT r.id, r.case_number, r.unit_id, k.clock, k.due_at
+        FROM report_cases r
+        CROSS JOIN LATERAL (
+            -- OFFSET 0 keeps this a lookup by primary key per changed case, rather than a scan of every clock.
+            SELECT k.clock, k.due_at FROM case_clocks k
+            WHERE k.complaint_id = r.id AND k.stopped_at >= @cutOff AND k.due_at <= @cutOff + interval '24 hours' AND k.started_at < @cutOff
+            OFFSET 0) k
+        WHERE r.changed AND r.status NOT IN ('Closed', 'Suspended');
+        ANALYZE report_clocks;
         """;
 
     // Each figure per unit of the case (NULL: not dispatched), in long form (metric, key, n) so that one roll-up
-    // query serves them all.
+    // query serves them all. The open cases are grouped in one pass (grouping sets), the clocks in another.
     private const string OwnFigures = """
         DROP TABLE IF EXISTS report_own;
         CREATE TEMP TABLE report_own ON COMMIT DROP AS
-        WITH working_days AS (
-            SELECT d::date AS day,
-                   sum(CASE WHEN (extract(isodow FROM d) < 6 AND NOT (d::date = ANY(@holidays::date[]))) OR d::date = ANY(@makeUp::date[])
-                            THEN 1 ELSE 0 END) OVER (ORDER BY d) AS ordinal
-            FROM generate_series(@ageFrom::timestamp, @reportDate::timestamp, interval '1 day') d),
-        open_cases AS (
-            SELECT r.*, (SELECT ordinal FROM working_days WHERE day = @reportDate::date) - w.ordinal AS age
+        WITH aged AS (
+            -- Received before the horizon: no entry, a NULL age, the top bucket.
+            SELECT r.unit_id, r.status, r.category, r.level, r.channel,
+                   @reportDayOrdinal - (@workingDaysUpTo::int[])[((r.received_at AT TIME ZONE @zone)::date - @ageFrom::date) + 1] AS age
             FROM report_cases r
-            LEFT JOIN working_days w ON w.day = (r.received_at AT TIME ZONE @zone)::date
             WHERE r.status <> 'Closed'),
-        running_clocks AS (
-            SELECT o.id, o.unit_id, k.due_at
-            FROM open_cases o
-            JOIN case_clocks k ON k.complaint_id = o.id
-            WHERE o.status <> 'Suspended' AND k.started_at < @cutOff AND (k.stopped_at IS NULL OR k.stopped_at >= @cutOff)),
+        open_cases AS (
+            SELECT unit_id, status, category, level, channel,
+                   CASE WHEN age IS NULL OR age >= 10 THEN '10+' WHEN age >= 5 THEN '5-9' WHEN age >= 3 THEN '3-4' WHEN age >= 1 THEN '1-2' ELSE '0' END AS age
+            FROM aged),
+        clock_cases AS (
+            SELECT unit_id, count(*) FILTER (WHERE due_at <= @cutOff) AS overdue, count(*) FILTER (WHERE due_at > @cutOff) AS soon
+            FROM report_clocks GROUP BY id, unit_id),
+        clock_units AS (
+            SELECT unit_id, sum(overdue)::bigint AS overdue_clocks, count(*) FILTER (WHERE overdue > 0) AS overdue_cases, sum(soon)::bigint AS due_24h
+            FROM clock_cases GROUP BY unit_id),
         day_events AS (
             SELECT e.complaint_id, e.action, r.unit_id
             FROM complaint_events e
@@ -226,18 +270,14 @@ public static class BacklogReportQuery
               AND e.occurred_at >= @dayStart AND e.occurred_at < @cutOff),
         closed_today AS (
             SELECT DISTINCT complaint_id AS id, unit_id FROM day_events WHERE action = @closed)
-        SELECT unit_id, 'open' AS metric, '' AS key, count(*) AS n FROM open_cases GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'status', status, count(*) FROM open_cases GROUP BY unit_id, status
-        UNION ALL SELECT unit_id, 'category', category, count(*) FROM open_cases GROUP BY unit_id, category
-        UNION ALL SELECT unit_id, 'level', level, count(*) FROM open_cases GROUP BY unit_id, level
-        UNION ALL SELECT unit_id, 'channel', channel, count(*) FROM open_cases GROUP BY unit_id, channel
-        UNION ALL SELECT unit_id, 'age', CASE WHEN age IS NULL OR age >= 10 THEN '10+' WHEN age >= 5 THEN '5-9'
-                                              WHEN age >= 3 THEN '3-4' WHEN age >= 1 THEN '1-2' ELSE '0' END, count(*)
-                  FROM open_cases GROUP BY 1, 3
-        UNION ALL SELECT unit_id, 'overdue_clocks', '', count(*) FROM running_clocks WHERE due_at <= @cutOff GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'overdue_cases', '', count(DISTINCT id) FROM running_clocks WHERE due_at <= @cutOff GROUP BY unit_id
-        UNION ALL SELECT unit_id, 'due_24h', '', count(*) FROM running_clocks
-                  WHERE due_at > @cutOff AND due_at <= @cutOff + interval '24 hours' GROUP BY unit_id
+        SELECT unit_id,
+               CASE WHEN GROUPING(status) = 0 THEN 'status' WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(level) = 0 THEN 'level'
+                    WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(age) = 0 THEN 'age' ELSE 'open' END AS metric,
+               coalesce(status, category, level, channel, age, '') AS key, count(*) AS n
+        FROM open_cases
+        GROUP BY GROUPING SETS ((unit_id), (unit_id, status), (unit_id, category), (unit_id, level), (unit_id, channel), (unit_id, age))
+        UNION ALL SELECT c.unit_id, v.metric, '', v.n FROM clock_units c
+                  CROSS JOIN LATERAL (VALUES ('overdue_clocks', c.overdue_clocks), ('overdue_cases', c.overdue_cases), ('due_24h', c.due_24h)) v(metric, n)
         UNION ALL SELECT unit_id, 'received', '', count(*) FROM report_cases WHERE received_at >= @dayStart GROUP BY unit_id
         UNION ALL SELECT unit_id, 'received_30d', '', count(*) FROM report_cases WHERE received_at >= @windowStart GROUP BY unit_id
         UNION ALL SELECT unit_id, 'closed', '', count(*) FROM closed_today GROUP BY unit_id
@@ -255,15 +295,15 @@ public static class BacklogReportQuery
                   GROUP BY t.unit_id;
         """;
 
-    // Clocks of cases open (and not suspended) at the cut-off that were running then; the caller adds the due range.
-    private const string Alerts = """
+    // The first @listed of the clocks gathered above within a due range, in the report's order.
+    private static string Alerts(string dueRange) => $"""
         SELECT r.id AS complaint_id, r.case_number, k.clock, coalesce(r.unit_id, '') AS unit_id, coalesce(u.name, '') AS unit_name,
                coalesce(r.handler_id, '') AS handler_id, coalesce(h.name, '') AS handler_name, r.level, r.category, r.status, k.due_at
-        FROM report_cases r
-        JOIN case_clocks k ON k.complaint_id = r.id
+        FROM (SELECT id, case_number, clock, due_at FROM report_clocks WHERE {dueRange} ORDER BY due_at, case_number, clock LIMIT @listed) k
+        JOIN report_cases r ON r.id = k.id
         LEFT JOIN units u ON u.unit_id = r.unit_id
         LEFT JOIN handlers h ON h.handler_id = r.handler_id
-        WHERE r.status NOT IN ('Closed', 'Suspended') AND k.started_at < @cutOff AND (k.stopped_at IS NULL OR k.stopped_at >= @cutOff)
+        ORDER BY k.due_at, k.case_number, k.clock
         """;
 
     private const string Trend = """
@@ -300,7 +340,7 @@ public static class BacklogReportQuery
         public long Closed { get; init; }
     }
 
-    private sealed class AlertRow
+    internal sealed class AlertRow
     {
         public Guid ComplaintId { get; init; }
         public string CaseNumber { get; init; } = "";
@@ -314,6 +354,7 @@ public static class BacklogReportQuery
         public string Status { get; init; } = "";
         public DateTime DueAt { get; init; }
 
+        /// <summary>The contract's alert, with overdue_by or due_in measured from <paramref name="cutOff"/>.</summary>
         public ClockAlert ToAlert(DateTimeOffset cutOff)
         {
             var due = DueAt.AsUtc();

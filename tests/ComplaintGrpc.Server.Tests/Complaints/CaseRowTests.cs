@@ -1,0 +1,17 @@
+using System.Text.RegularExpressions;
+using ComplaintGrpc.Server.Complaints;
+
+namespace ComplaintGrpc.Server.Tests.Complaints;
+
+public sealed class CaseRowTests
+{
+    [Fact]
+    public void Columns_names_exactly_the_column_of_every_property_the_row_maps()
+    {
+        var properties = typeof(CaseRow).GetProperties().Where(p => p.CanWrite).Select(p => Regex.Replace(p.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant());
+
+        var columns = CaseRow.Columns.Split(',', StringSplitOptions.TrimEntries).Select(c => c["c.".Length..]);
+
+        Assert.Equal(properties.Order(), columns.Order());
+    }
+}
