@@ -34,6 +34,8 @@ public sealed class QualitySampler(NpgsqlDataSource db, IOptions<SamplingOptions
                          AND o.received_at BETWEEN c.received_at - make_interval(days => @window) AND c.received_at + make_interval(days => @window))
             FROM complaints c JOIN units u ON u.unit_id = c.unit_id
             WHERE c.status = 'Closed' AND c.substantiation = @unsubstantiated AND c.closed_at >= @from AND c.closed_at < @to
+              -- Only cases closed with a finding (not those closed before findings existed): the entry names the finding.
+              AND EXISTS (SELECT 1 FROM case_findings cf WHERE cf.complaint_id = c.id)
             """,
             new
             {

@@ -51,5 +51,12 @@ public sealed class EvaluationReportTests(ServerHost host) : IClassFixture<Serve
         Assert.Equal(1, figures.OpenQualityQueue); // the kept case still awaits its verdict
         Assert.Equal([("cb", org.Station, 3)], figures.FrequentlyComplainedPosts.Select(f => (f.PostId, f.UnitId, f.Substantiated)));
         Assert.Equal(CaseStatus.Closed, (await host.Complaints.GetComplaintAsync(new GetComplaintRequest { Id = kept.Id })).Status);
+
+        // The same figures as the report's HTML page shows them.
+        var html = new System.Text.StringBuilder();
+        EvaluationReport.AppendHtml(html, figures);
+        var page = html.ToString();
+        Assert.Contains($"<tr><td>{org.Station}</td><td class=n>4</td><td class=n>3</td><td class=n>75.0%</td></tr>", page, StringComparison.Ordinal);
+        Assert.Contains("<p id=\"open-quality-queue\">质检待结论: 1</p>", page, StringComparison.Ordinal);
     }
 }
