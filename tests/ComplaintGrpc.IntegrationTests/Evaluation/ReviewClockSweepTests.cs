@@ -22,10 +22,19 @@ public sealed class ReviewClockSweepTests(SweepHost host) : IClassFixture<SweepH
         c = await desk.RecordCallbackAsync(new RecordCallbackRequest { Id = c.Id, Etag = c.Etag, Satisfied = true, Score = 5 });
         c = await Findings.RecordAsync(desk, c);
         var inReview = await desk.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag });
-        var due = inReview.Deadlines.Single(d => d.Clock == ClockKind.Review).DueTime.ToDateTimeOffset();
+        var review = inReview.Deadlines.Single(d => d.Clock == ClockKind.Review);
+        var due = review.DueTime.ToDateTimeOffset();
+        var started = review.StartedTime.ToDateTimeOffset();
+        var noQuietHours = new MilestoneOptions { QuietHoursStart = new TimeOnly(0, 0), QuietHoursEnd = new TimeOnly(0, 0) };
+
+        // Halfway: the reminder goes to the heads of the level above (the county), not to the station's handler.
+        host.AdvanceTo(started + (due - started) / 2 + TimeSpan.FromMinutes(1));
+        await host.SweepAsync(noQuietHours);
+        var reminders = (await host.RaisedAsync(c.Id, "Review")).Where(r => r.Kind == "Reminder").ToList();
+        Assert.Equal([(org.CountyHead, "reminder-50")], reminders.Select(r => (r.HandlerId, r.Milestone)));
 
         host.AdvanceTo(due.AddMinutes(1));
-        await host.SweepAsync(new MilestoneOptions { QuietHoursStart = new TimeOnly(0, 0), QuietHoursEnd = new TimeOnly(0, 0) });
+        await host.SweepAsync(noQuietHours);
 
         Assert.Equal(CaseStatus.InReview, inReview.Status);
         var history = (await desk.GetComplaintHistoryAsync(new GetComplaintHistoryRequest { Id = c.Id })).Events;
