@@ -1,8 +1,8 @@
-using ComplaintGrpc.Server.Evaluation;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography.X509Certificates;
 using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Dashboard;
+using ComplaintGrpc.Server.Evaluation;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
