@@ -58,5 +58,9 @@ public sealed class EvaluationReportTests(ServerHost host) : IClassFixture<Serve
         var page = html.ToString();
         Assert.Contains($"<tr><td>{org.Station}</td><td class=n>4</td><td class=n>3</td><td class=n>75.0%</td></tr>", page, StringComparison.Ordinal);
         Assert.Contains("<p id=\"open-quality-queue\">质检待结论: 1</p>", page, StringComparison.Ordinal);
+        var csv = System.Text.Encoding.UTF8.GetString(ReportCsv.Render(
+            new BacklogReport { Summary = new ReportSummary { TimeZone = "Asia/Shanghai" }, Total = new BacklogFigures(), Evaluation = figures }, ReportTable.Evaluation));
+        Assert.Contains($"属实率(近30日归档),{org.Station},3,4,75.0%", csv, StringComparison.Ordinal);
+        Assert.Contains($"频繁被投诉岗位:cb,{org.Station},3,,", csv, StringComparison.Ordinal);
     }
 }
