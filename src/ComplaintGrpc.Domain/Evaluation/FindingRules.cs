@@ -111,14 +111,15 @@ public static partial class FindingRules
     }
 
     /// <summary>
-    /// Whether a caller may change a closed case's finding: a different person, bound to a unit strictly above the
-    /// unit the current version's reviewer acted for (units are materialised paths '/p/c/k/s/', so "above" is a proper
-    /// prefix). A caller bound to no unit acts for the whole organisation, which is above every unit.
+    /// Whether a caller may overrule or countersign the previous signer (change a closed finding, approve or reject a
+    /// closure in review): a different person, bound to a unit strictly above the unit the signer acted for (units are
+    /// materialised paths '/p/c/k/s/', so "above" is a proper prefix). A caller bound to no unit acts for the whole
+    /// organisation, which is above every unit.
     /// </summary>
-    public static bool MayChange(string callerSubject, string? callerUnitPath, string recordedBy, string reviewerUnitPath) =>
-        callerSubject != recordedBy
+    public static bool IsAboveSigner(string callerSubject, string? callerUnitPath, string signer, string signerUnitPath) =>
+        callerSubject != signer
         && (callerUnitPath is null
-            || (reviewerUnitPath.Length > callerUnitPath.Length && reviewerUnitPath.StartsWith(callerUnitPath, StringComparison.Ordinal)));
+            || (signerUnitPath.Length > callerUnitPath.Length && signerUnitPath.StartsWith(callerUnitPath, StringComparison.Ordinal)));
 
     [GeneratedRegex("^[a-z0-9_]{2,64}$")]
     public static partial Regex RootCauseCodePattern();

@@ -22,7 +22,7 @@ public sealed partial class ComplaintEndpoint
         return Apply(id, request.Etag, context, async step =>
         {
             var state = step.Case.ToState();
-            var transition = FindingSteps.Record(state, request.Finding, 0);
+            CaseLifecycle.Require(state, CaseAction.FindingRecorded);
             new RequestValidator().Finding("finding", request.Finding, state.ReceivedAt, step.Now).ThrowIfInvalid();
             await FindingStore.RequireReferencesAsync(step.Connection, step.Transaction, request.Finding, step.CancellationToken);
             var version = await FindingStore.InsertAsync(step.Connection, step.Transaction, step.Case.Id, request.Finding, step.Caller.Actor,
@@ -51,7 +51,7 @@ public sealed partial class ComplaintEndpoint
             var callerPath = step.Caller.UnitId is { } unit
                 ? await FindingStore.UnitPathAsync(step.Connection, step.Transaction, unit, step.CancellationToken) ?? "/unknown-unit/"
                 : null;
-            if (!FindingRules.MayChange(step.Caller.Actor, callerPath, r.RecordedBy, r.ReviewerUnitPath))
+            if (!FindingRules.IsAboveSigner(step.Caller.Actor, callerPath, r.RecordedBy, r.ReviewerUnitPath))
                 throw new DomainException(ErrorKind.PermissionDenied, "NOT_ONE_LEVEL_UP",
                     "Only a supervisor at least one level above the unit of the finding's reviewer, other than the reviewer, may change a closed case's finding.",
                     metadata: new Dictionary<string, string> { ["recorded_by"] = r.RecordedBy });
@@ -130,7 +130,7 @@ public sealed partial class ComplaintEndpoint
         var callerPath = step.Caller.UnitId is { } callerUnit
             ? await FindingStore.UnitPathAsync(step.Connection, step.Transaction, callerUnit, step.CancellationToken) ?? "/unknown-unit/"
             : null;
-        if (!FindingRules.MayChange(step.Caller.Actor, callerPath, signer, signerPath))
+        if (!FindingRules.IsAboveSigner(step.Caller.Actor, callerPath, signer, signerPath))
             throw new DomainException(ErrorKind.PermissionDenied, "NOT_ONE_LEVEL_UP",
                 "The next review must come from another supervisor at least one level above the previous signer.",
                 metadata: new Dictionary<string, string> { ["previous_signer"] = signer });

@@ -115,7 +115,7 @@ public class FindingRulesTests
     [InlineData("sup-station", null, "/p/c/k/s/", false)]       // the reviewer themself
     public void Only_another_supervisor_above_the_reviewers_unit_may_change_a_closed_finding(string caller, string? callerPath, string reviewerPath, bool may)
     {
-        Assert.Equal(may, FindingRules.MayChange(caller, callerPath, "sup-station", reviewerPath));
+        Assert.Equal(may, FindingRules.IsAboveSigner(caller, callerPath, "sup-station", reviewerPath));
     }
 
     [Fact]
