@@ -35,6 +35,11 @@ public static class CaseClocksTable
         k.pauses::text AS pauses, k.stopped_at, k.breached_at, k.escalation_level, k.enforced_at
         """;
 
+    /// <summary>A query for the clocks of the cases <paramref name="caseIds"/> (a query of their ids) selects, in case then
+    /// clock order: sent in one command with the case query itself, a read of cases with their clocks is one round trip.</summary>
+    public static string SelectOf(string caseIds) =>
+        $"SELECT {Columns} FROM case_clocks k WHERE k.complaint_id IN ({caseIds}) ORDER BY k.complaint_id, k.clock";
+
     /// <summary>The clocks of these cases, in case then clock order.</summary>
     public static async Task<IReadOnlyList<CaseClockRow>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx,
         IReadOnlyList<Guid> complaintIds, CancellationToken ct) =>

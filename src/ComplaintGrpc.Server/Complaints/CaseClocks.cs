@@ -68,10 +68,13 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, I
     }
 
     /// <summary>The contract view of cases, deadlines attached (one query for all of them).</summary>
-    public async Task<List<Complaint>> ToContractsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<CaseRow> rows, CancellationToken ct)
+    public async Task<List<Complaint>> ToContractsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<CaseRow> rows, CancellationToken ct) =>
+        ToContracts(rows, await CaseClocksTable.LoadAsync(connection, tx, [.. rows.Select(r => r.Id)], ct));
+
+    /// <summary>The contract view of cases with the clocks already read for them.</summary>
+    public List<Complaint> ToContracts(IReadOnlyList<CaseRow> rows, IEnumerable<CaseClockRow> clocks)
     {
-        var ids = rows.Select(r => r.Id).ToArray();
-        var clockRows = (await CaseClocksTable.LoadAsync(connection, tx, ids, ct)).ToLookup(c => c.ComplaintId);
+        var clockRows = clocks.ToLookup(c => c.ComplaintId);
         var now = clock.GetUtcNow();
         return rows.Select(r =>
         {

@@ -2,6 +2,7 @@ using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
+using ComplaintGrpc.Storage;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
@@ -31,11 +32,10 @@ public static class CaseQueries
 
         var scope = CaseScope.Of(caller);
         scope.Parameters.AddDynamicParams(new { id, request.CaseNumber });
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+        var found = await ReadAsync(db, clocks,
             $"SELECT {CaseRow.Columns} FROM complaints c WHERE {(request.Id.Length > 0 ? "c.id = @id" : "c.case_number = @CaseNumber")} AND {scope.Condition}",
-            scope.Parameters, cancellationToken: ct));
-        return row is null ? throw CaseNotFound() : await clocks.ToContractAsync(connection, null, row, ct);
+            scope.Parameters, ct);
+        return found.Count == 0 ? throw CaseNotFound() : found[0];
     }
 
     /// <summary>Whether a case exists within the caller's scope (for reads that do not return the case itself).</summary>
@@ -90,15 +90,26 @@ public static class CaseQueries
         if (after is { } a) Filter("c.id < @after", "after", a);
         p.Add("limit", pageSize + 1);
 
-        var sql = $"SELECT {CaseRow.Columns} FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit";
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<CaseRow>(new CommandDefinition(sql, p, cancellationToken: ct))).ToList();
+        var page = await ReadAsync(db, clocks,
+            $"SELECT {CaseRow.Columns} FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit", p, ct);
 
         var response = new ListComplaintsResponse();
-        response.Complaints.AddRange(await clocks.ToContractsAsync(connection, null, rows.Take(pageSize).ToList(), ct));
-        if (rows.Count > pageSize)
-            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id, fingerprint);
+        response.Complaints.AddRange(page.Take(pageSize));
+        if (page.Count > pageSize)
+            response.NextPageToken = PageToken.Encode(Guid.Parse(page[pageSize - 1].Id), fingerprint);
         return response;
+    }
+
+    /// <summary>The cases <paramref name="caseQuery"/> selects (columns <see cref="CaseRow.Columns"/>), with their
+    /// clocks: both in one command, so one round trip to the database.</summary>
+    private static async Task<List<Complaint>> ReadAsync(NpgsqlDataSource db, CaseClocks clocks, string caseQuery, DynamicParameters p, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{caseQuery};\n{CaseClocksTable.SelectOf($"SELECT cases.id FROM ({caseQuery}) cases")}", p, cancellationToken: ct));
+        var rows = (await results.ReadAsync<CaseRow>()).ToList();
+        var clockRows = await results.ReadAsync<CaseClockRow>();
+        return clocks.ToContracts(rows, clockRows);
     }
 
     private static string[] Names<T>(IEnumerable<T> values) where T : struct, System.Enum =>
