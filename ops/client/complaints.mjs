@@ -3,6 +3,8 @@
 //   node ops/client/complaints.mjs submit  [--request-id ID] [--phone P] [--description D] [--received ISO]
 //   node ops/client/complaints.mjs get     <id-or-case-number>
 //   node ops/client/complaints.mjs preview [--received 2026-09-29T10:00:00+08:00]
+//   node ops/client/complaints.mjs call <Service>.<Method> --json '{"field": ...}'   (any unary RPC; fields named as in
+//        the protos, enums by name, and any "..._time" or "period..." string given as ISO-8601 becomes a Timestamp)
 //   common: [--address 127.0.0.1:5080] --token JWT   (install first: npm ci --prefix ops/client)
 //
 // What a caller must know:
@@ -32,7 +34,8 @@ const REPO_PROTOS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const GOOGLE_PROTOS = path.dirname(googleProtoFiles.getProtoPath()); // holds google/rpc/*.proto, google/protobuf/*.proto
 
 const definition = protoLoader.loadSync(
-  ['complaints/v1/complaint_service.proto', 'complaints/v1/sla_service.proto'],
+  ['complaints/v1/complaint_service.proto', 'complaints/v1/sla_service.proto', 'complaints/v1/organization_service.proto',
+    'complaints/v1/evaluation.proto'],
   { includeDirs: [REPO_PROTOS, GOOGLE_PROTOS], keepCase: true, enums: String, longs: String, defaults: true, oneofs: true });
 const v1 = grpc.loadPackageDefinition(definition).complaints.v1;
 
@@ -45,6 +48,7 @@ const { values: opt, positionals: [command, target] } = parseArgs({
     phone: { type: 'string', default: '13800138000' },
     description: { type: 'string', default: '小区停电三小时，至今未恢复。(sample from ops/client)' },
     received: { type: 'string' },
+    json: { type: 'string', default: '{}' },
   },
 });
 
@@ -98,9 +102,40 @@ function decodeStatusDetails(bytes) {
   });
 }
 
+// For `call`: every string under a key ending in "_time" becomes a google.protobuf.Timestamp.
+function withTimestamps(value, key = '') {
+  if (typeof value === 'string' && key.endsWith('_time')) {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) usage(`${key} is not a date: ${value}`);
+    return toTimestamp(date);
+  }
+  if (Array.isArray(value)) return value.map((v) => withTimestamps(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTimestamps(v, k)]));
+  return value;
+}
+
+async function call(credentials) {
+  const [service, method] = (target ?? '').split('.');
+  const Service = v1[service];
+  if (!Service?.service?.[method]) usage(`call needs <Service>.<Method> of complaints.v1, e.g. ComplaintService.RecordFinding; got: ${target}`);
+  let request;
+  try {
+    request = withTimestamps(JSON.parse(opt.json));
+  } catch (err) {
+    usage(`--json is not JSON: ${err.message}`);
+  }
+  const client = new Service(opt.address, credentials);
+  try {
+    const response = await unary(client, method, request);
+    console.log(JSON.stringify(response, (_k, v) => (v && typeof v === 'object' && 'seconds' in v && 'nanos' in v ? iso(v) : v), 2));
+  } finally {
+    client.close();
+  }
+}
+
 function usage(problem) {
-  console.error(`${problem}\nusage: node complaints.mjs submit|get <id-or-case-number>|preview [--address host:port] [--token T]`
-    + ' [--request-id ID] [--phone P] [--description D] [--received ISO-8601]');
+  console.error(`${problem}\nusage: node complaints.mjs submit|get <id-or-case-number>|preview|call <Service>.<Method> [--address host:port] [--token T]`
+    + ' [--request-id ID] [--phone P] [--description D] [--received ISO-8601] [--json REQUEST]');
   process.exit(2);
 }
 
@@ -138,6 +173,8 @@ async function main() {
         });
         return console.log(JSON.stringify({ deadlines: preview.deadlines.map(deadline) }, null, 2));
       }
+      case 'call':
+        return await call(credentials);
       default:
         usage(command ? `unknown command: ${command}` : 'no command given');
     }

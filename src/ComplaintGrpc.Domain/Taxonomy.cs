@@ -48,6 +48,7 @@ public static class Taxonomy
         [CaseStatus.CalledBack] = "已回访",
         [CaseStatus.Closed] = "已归档",
         [CaseStatus.Suspended] = "已挂起",
+        [CaseStatus.InReview] = "审核中",
     };
 
     /// <summary>The category a sub-category belongs to, or null for an unknown value.</summary>

@@ -122,6 +122,7 @@ public static class BacklogReportQuery
             for (var year = oldest.Year; year <= window.ReportDate.Year; year++)
                 covered &= calendar.Covers(year);
         }
+        report.Evaluation = await EvaluationReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct);
         return (report, covered);
     }
 

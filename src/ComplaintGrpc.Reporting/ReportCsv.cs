@@ -14,7 +14,7 @@ namespace ComplaintGrpc.Reporting;
 public static class ReportCsv
 {
     public static readonly IReadOnlyList<ReportTable> Tables =
-        [ReportTable.Backlog, ReportTable.Ageing, ReportTable.Overdue, ReportTable.DueSoon, ReportTable.Flow, ReportTable.Trend, ReportTable.Ranking];
+        [ReportTable.Backlog, ReportTable.Ageing, ReportTable.Overdue, ReportTable.DueSoon, ReportTable.Flow, ReportTable.Trend, ReportTable.Ranking, ReportTable.Evaluation];
 
     public static string Slug(ReportTable table) => table switch
     {
@@ -25,6 +25,7 @@ public static class ReportCsv
         ReportTable.Flow => "flow",
         ReportTable.Trend => "trend",
         ReportTable.Ranking => "ranking",
+        ReportTable.Evaluation => "evaluation",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -94,6 +95,17 @@ public static class ReportCsv
                         Row("超期时限数", r.Rank, r.UnitId, r.UnitName, r.Value.ToString("0", CultureInfo.InvariantCulture), "", "");
                     foreach (var r in report.TopPer10KCustomers)
                         Row("每万户投诉", r.Rank, r.UnitId, r.UnitName, r.Value.ToString("0.00", CultureInfo.InvariantCulture), r.Complaints, r.CustomerCount);
+                    break;
+                case ReportTable.Evaluation:
+                    var e = report.Evaluation ?? new EvaluationFigures();
+                    Row("指标", "单位编码", "分子", "分母", "比率");
+                    foreach (var s in e.Substantiation)
+                        Row("属实率(近30日归档)", s.UnitId, s.Substantiated.Numerator, s.Substantiated.Denominator, ReportText.Percent(s.Substantiated));
+                    foreach (var o in e.Overturns)
+                        Row("质检推翻率(按认定单位)", o.ReviewerUnitId, o.Overturned.Numerator, o.Overturned.Denominator, ReportText.Percent(o.Overturned));
+                    Row("质检待结论", "", e.OpenQualityQueue, "", "");
+                    foreach (var f in e.FrequentlyComplainedPosts)
+                        Row($"频繁被投诉岗位:{f.PostId}", f.UnitId, f.Substantiated, "", "");
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(table));

@@ -91,7 +91,9 @@ public static class ReportHtml
         h.Append("</table><h2>每万户投诉前十单位 (近30日)</h2><table id=\"table-top-rate\"><tr><th>名次</th><th>单位</th><th>每万户</th><th>受理</th><th>客户数</th></tr>");
         foreach (var r in report.TopPer10KCustomers)
             h.Append(CultureInfo.InvariantCulture, $"<tr><td class=n>{r.Rank}</td><td>{E(r.UnitName)}</td><td class=n>{r.Value:0.00}</td><td class=n>{r.Complaints}</td><td class=n>{r.CustomerCount}</td></tr>");
-        h.Append("</table></body></html>\n");
+        h.Append("</table>");
+        EvaluationReport.AppendHtml(h, report.Evaluation ?? new EvaluationFigures());
+        h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }
 

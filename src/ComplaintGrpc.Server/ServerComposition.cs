@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography.X509Certificates;
 using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Dashboard;
+using ComplaintGrpc.Server.Evaluation;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
@@ -87,6 +88,7 @@ public static class ServerComposition
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddScoped<CaseTransitions>();
+        builder.Services.AddEvaluation(builder.Configuration);
         builder.Services.AddSingleton<PersonalDataInterceptor>();
         builder.Services.AddSingleton<CaseClocks>();
         builder.Services.AddSingleton<NotificationFeed>();
@@ -109,6 +111,7 @@ public static class ServerComposition
         app.MapGrpcService<NotificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<Evaluation.QualityEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)

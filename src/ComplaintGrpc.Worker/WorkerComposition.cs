@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Storage;
 using ComplaintGrpc.Worker.Calendar;
+using ComplaintGrpc.Worker.Evaluation;
 using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
@@ -93,6 +94,7 @@ public static class WorkerComposition
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         builder.AddCalendarCoverageCheck();
         builder.AddBacklogReport();
+        builder.AddQualitySampling();
         return builder;
     }
 }

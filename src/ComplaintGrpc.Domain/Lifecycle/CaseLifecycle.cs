@@ -132,6 +132,14 @@ public static class CaseLifecycle
         [CaseAction.Reopened] = [CaseStatus.Closed],
         [CaseAction.Regraded] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
             CaseStatus.Replied, CaseStatus.CalledBack, CaseStatus.Suspended],
+        // Evaluation (Evaluation/FindingSteps): the finding is recorded once the case is being handled, changed only after close.
+        [CaseAction.FindingRecorded] = [CaseStatus.Contacted, CaseStatus.Replied, CaseStatus.CalledBack],
+        [CaseAction.FindingChanged] = [CaseStatus.Closed],
+        [CaseAction.ClosureSubmitted] = [CaseStatus.CalledBack],
+        [CaseAction.ClosureApproved] = [CaseStatus.InReview],
+        [CaseAction.ClosureRejected] = [CaseStatus.InReview],
+        [CaseAction.QualityConfirmed] = [CaseStatus.Closed],
+        [CaseAction.QualityOverturned] = [CaseStatus.Closed],
     };
 
     /// <summary>The ComplaintService RPC that performs an action (named in ILLEGAL_TRANSITION's "action" metadata);
@@ -151,10 +159,17 @@ public static class CaseLifecycle
         CaseAction.Closed => "CloseComplaint",
         CaseAction.Reopened => "ReopenComplaint",
         CaseAction.Regraded => "RegradeComplaint",
+        CaseAction.FindingRecorded => "RecordFinding",
+        CaseAction.FindingChanged => "ChangeFinding",
+        CaseAction.ClosureSubmitted => "CloseComplaint",
+        CaseAction.ClosureApproved => "ApproveClosure",
+        CaseAction.ClosureRejected => "RejectClosure",
+        CaseAction.QualityConfirmed or CaseAction.QualityOverturned => "RecordQualityVerdict",
         CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.Unspecified => "",
     };
 
-    private static void Require(CaseState s, CaseAction action)
+    /// <summary>Refuses (ILLEGAL_TRANSITION) an action the case's status does not allow.</summary>
+    public static void Require(CaseState s, CaseAction action)
     {
         var allowed = AllowedFrom[action];
         if (!allowed.Contains(s.Status))
@@ -166,6 +181,6 @@ public static class CaseLifecycle
         new(ErrorKind.FailedPrecondition, reason, message,
             metadata: new Dictionary<string, string> { ["from"] = s.Status.ToString(), ["action"] = action.Rpc() });
 
-    private static Transition Step(CaseState from, CaseState to, CaseAction action, params (string Key, string Value)[] details) =>
+    internal static Transition Step(CaseState from, CaseState to, CaseAction action, params (string Key, string Value)[] details) =>
         new(from, to, action, details.Where(d => d.Value.Length > 0).ToDictionary(d => d.Key, d => d.Value));
 }

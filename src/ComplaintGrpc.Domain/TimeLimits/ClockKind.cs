@@ -13,16 +13,24 @@ public enum ClockStartEvent
 
     /// <summary>答复: the customer was given the handling result.</summary>
     Replied,
+
+    /// <summary>逐级审核: the closure was submitted for review, or a level approved and the next must.</summary>
+    ReviewRequested,
 }
 
 public static class ClockKinds
 {
     /// <summary>Every clock a case runs (the contract's enum without Unspecified), in the order they are shown.</summary>
-    public static readonly IReadOnlyList<ClockKind> All = [ClockKind.Dispatch, ClockKind.FirstContact, ClockKind.Reply, ClockKind.Callback];
+    public static readonly IReadOnlyList<ClockKind> All = [ClockKind.Dispatch, ClockKind.FirstContact, ClockKind.Reply, ClockKind.Callback, ClockKind.Review];
 
-    /// <summary>Dispatch, first contact and reply start when the case is received; callback starts at the reply.</summary>
-    public static ClockStartEvent StartEvent(this ClockKind clock) =>
-        clock == ClockKind.Callback ? ClockStartEvent.Replied : ClockStartEvent.Received;
+    /// <summary>Dispatch, first contact and reply start when the case is received; callback starts at the reply; review
+    /// when the closure is submitted for review.</summary>
+    public static ClockStartEvent StartEvent(this ClockKind clock) => clock switch
+    {
+        ClockKind.Callback => ClockStartEvent.Replied,
+        ClockKind.Review => ClockStartEvent.ReviewRequested,
+        _ => ClockStartEvent.Received,
+    };
 
     /// <summary>The clock's Chinese name, as notifications, reports and CSV headers show it.</summary>
     public static string ChineseName(this ClockKind clock) => clock switch
@@ -31,6 +39,7 @@ public static class ClockKinds
         ClockKind.FirstContact => "联系客户",
         ClockKind.Reply => "答复",
         ClockKind.Callback => "回访",
+        ClockKind.Review => "审核",
         ClockKind.Unspecified => "",
     };
 }

@@ -53,17 +53,26 @@ public static class ClockPlan
                 Stop(ClockKind.Callback, now);
                 Start(ClockKind.Reply, now);
             },
-            CaseAction.Reopened => () => Start(ClockKind.Reply, now),
+            CaseAction.Reopened or CaseAction.QualityOverturned => () => Start(ClockKind.Reply, now),
             CaseAction.Suspended => SuspendAll,
             CaseAction.Resumed => ResumeAll,
             CaseAction.Closed => StopAll,
+            // 逐级审核: each level of the chain gets its own review round; the last approval closes the case.
+            CaseAction.ClosureSubmitted => () => Start(ClockKind.Review, now),
+            CaseAction.ClosureApproved => transition.To.Status == CaseStatus.Closed ? StopAll : () =>
+            {
+                Stop(ClockKind.Review, now);
+                Start(ClockKind.Review, now);
+            },
+            CaseAction.ClosureRejected => () => Stop(ClockKind.Review, now),
             CaseAction.Regraded => () =>
             {
                 foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;
             },
-            // Assignment moves within a unit and the worker's own records change no clock.
+            // Assignment moves within a unit, the worker's own records and the finding (evaluation, not handling) change no clock.
             CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned
-                or CaseAction.ClockBreached or CaseAction.Escalated => None,
+                or CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.FindingRecorded or CaseAction.FindingChanged
+                or CaseAction.QualityConfirmed => None,
             CaseAction.Unspecified => throw new ArgumentOutOfRangeException(nameof(transition), "A transition must name its action."),
         };
         plan();

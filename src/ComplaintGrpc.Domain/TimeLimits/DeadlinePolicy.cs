@@ -7,7 +7,7 @@ using ComplaintGrpc.Contracts.V1;
 namespace ComplaintGrpc.Domain.TimeLimits;
 
 /// <summary>The limit of each clock for one case.</summary>
-public sealed record ClockLimits(TimeLimit Dispatch, TimeLimit FirstContact, TimeLimit Reply, TimeLimit Callback)
+public sealed record ClockLimits(TimeLimit Dispatch, TimeLimit FirstContact, TimeLimit Reply, TimeLimit Callback, TimeLimit Review)
 {
     public TimeLimit this[ClockKind clock] => clock switch
     {
@@ -15,6 +15,7 @@ public sealed record ClockLimits(TimeLimit Dispatch, TimeLimit FirstContact, Tim
         ClockKind.FirstContact => FirstContact,
         ClockKind.Reply => Reply,
         ClockKind.Callback => Callback,
+        ClockKind.Review => Review,
         _ => throw new ArgumentOutOfRangeException(nameof(clock), clock, "Unknown clock."),
     };
 }
@@ -127,7 +128,8 @@ public sealed class DeadlinePolicy
             Find(ClockKind.Dispatch, channel, kind, level, customerClass),
             Find(ClockKind.FirstContact, channel, kind, level, customerClass),
             Find(ClockKind.Reply, channel, kind, level, customerClass),
-            Find(ClockKind.Callback, channel, kind, level, customerClass));
+            Find(ClockKind.Callback, channel, kind, level, customerClass),
+            Find(ClockKind.Review, channel, kind, level, customerClass));
 
     /// <inheritdoc cref="LimitsFor(Channel, RequestKind, Level, CustomerClass)"/>
     public ClockLimits LimitsFor(CaseAttributes attributes)

@@ -12,7 +12,8 @@ namespace ComplaintGrpc.Server.Complaints;
 /// <summary>complaints.v1.ComplaintService: validates each request's own fields, then hands the step to the pure
 /// lifecycle rule through <see cref="CaseTransitions"/>. Errors become statuses in <see cref="ErrorMappingInterceptor"/>.
 /// Each RPC names the roles that may call it; which cases a caller may touch is <see cref="CaseScope"/>'s business.</summary>
-public sealed class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseClocks clocks, CaseTransitions transitions, ILogger<ComplaintEndpoint> logger)
+public sealed partial class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseClocks clocks, CaseTransitions transitions, ILogger<ComplaintEndpoint> logger,
+    Domain.Evaluation.ReviewPolicy reviewPolicy)
     : ComplaintService.ComplaintServiceBase
 {
     private const int NoteMax = CaseLifecycle.NoteMaxLength;
@@ -106,9 +107,9 @@ public sealed class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, C
     [Authorize(Roles = Roles.Supervisor)]
     public override Task<Complaint> CloseComplaint(CloseComplaintRequest request, ServerCallContext context) =>
         Apply(CaseTransitions.Validate(request.Id, request.Etag, v => v
-                .Enum("substantiation", request.Substantiation)
+                .Enum("substantiation", request.Substantiation, required: false)
                 .Text("review_note", request.ReviewNote, NoteMax, multiline: true)),
-            request.Etag, context, step => CaseLifecycle.Close(step.Case.ToState(), request.Substantiation, request.ReviewNote, step.Now));
+            request.Etag, context, step => CloseWithFindingAsync(step, request, reviewPolicy));
 
     [Authorize(Roles = Roles.Supervisor)]
     public override Task<Complaint> ReopenComplaint(ReopenComplaintRequest request, ServerCallContext context) =>

@@ -10,7 +10,7 @@ namespace ComplaintGrpc.Server.Organization;
 
 /// <summary>complaints.v1.OrganizationService: the unit tree and its handlers. A unit's parent must be exactly one
 /// level up, so the tree is always province → city → county → station.</summary>
-public sealed class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock) : OrganizationService.OrganizationServiceBase
+public sealed partial class OrganizationEndpoint(NpgsqlDataSource db, TimeProvider clock) : OrganizationService.OrganizationServiceBase
 {
     [Authorize(Roles = Roles.Administrator)]
     public override async Task<Unit> CreateUnit(CreateUnitRequest request, ServerCallContext context)

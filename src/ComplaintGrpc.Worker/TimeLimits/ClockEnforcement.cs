@@ -101,6 +101,8 @@ public static class ClockEnforcement
         IEnumerable<string> HeadsOf(string? unitId) => unitId is null ? [] : heads[unitId];
         return milestone.Kind switch
         {
+            // A review (审核) is the work of the level above the case's unit: its reminders go to that unit's heads.
+            MilestoneKind.Reminder when row.Clock == nameof(ClockKind.Review) => [.. HeadsOf(EscalationUnit(row, 2)).Select(h => (h, NotificationKind.Reminder))],
             MilestoneKind.Reminder when row.HandlerId is not null => [(row.HandlerId, NotificationKind.Reminder)],
             MilestoneKind.Reminder => [.. HeadsOf(row.UnitId).Select(h => (h, NotificationKind.Reminder))],
             MilestoneKind.Breach =>

@@ -35,7 +35,19 @@ internal static class Cases
             Substantiation = Substantiation.Substantiated,
         },
         CaseStatus.Suspended => In(SuspendedFromStatus) with { Status = status, SuspendedFrom = SuspendedFromStatus },
+        CaseStatus.InReview => In(CaseStatus.CalledBack) with { Status = status },
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no sample case for this status"),
+    };
+
+    /// <summary>A complete finding: not substantiated, investigated the day after receipt.</summary>
+    public static Finding Finding => new()
+    {
+        Version = 1,
+        Outcome = Substantiation.Unsubstantiated,
+        Basis = "调取停电记录：该时段无停电。",
+        InvestigatorId = "inv-zhou",
+        InvestigatedTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ReceivedAt.AddDays(1)),
+        RecordedBy = "sup-station",
     };
 
     private static CaseState Base(CaseStatus status) =>

@@ -60,6 +60,27 @@ public class TransitionMatrixTests
             [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted,
                 CaseStatus.Replied, CaseStatus.CalledBack, CaseStatus.Suspended],
             null, CaseAction.Regraded),
+        // "RecordFinding ... while it is CONTACTED, REPLIED or CALLED_BACK; the status does not change."
+        ["RecordFinding"] = new("RecordFinding", s => Domain.Evaluation.FindingSteps.Record(s, Cases.Finding, 1),
+            [CaseStatus.Contacted, CaseStatus.Replied, CaseStatus.CalledBack], null, CaseAction.FindingRecorded),
+        // "Changes the finding of a CLOSED case": it stays closed.
+        ["ChangeFinding"] = new("ChangeFinding", s => Domain.Evaluation.FindingSteps.Change(s, Cases.Finding, Cases.Finding, 2, "复核"),
+            [CaseStatus.Closed], null, CaseAction.FindingChanged),
+        // CALLED_BACK --CloseComplaint--> IN_REVIEW when the review chain covers the case
+        ["CloseComplaint(review)"] = new("CloseComplaint", s => Domain.Evaluation.ReviewSteps.Submit(s, Substantiation.Substantiated, 1, ""),
+            [CaseStatus.CalledBack], CaseStatus.InReview, CaseAction.ClosureSubmitted),
+        // IN_REVIEW --ApproveClosure--> CLOSED (the last approval needed)
+        ["ApproveClosure"] = new("ApproveClosure", s => Domain.Evaluation.ReviewSteps.Approve(s, 0, 1, Substantiation.Substantiated, "unit-county", "", Cases.Now),
+            [CaseStatus.InReview], CaseStatus.Closed, CaseAction.ClosureApproved),
+        // IN_REVIEW --RejectClosure--> CALLED_BACK
+        ["RejectClosure"] = new("RejectClosure", s => Domain.Evaluation.ReviewSteps.Reject(s, "unit-county", "证据不足"),
+            [CaseStatus.InReview], CaseStatus.CalledBack, CaseAction.ClosureRejected),
+        // CLOSED --RecordQualityVerdict(confirm)--> CLOSED
+        ["RecordQualityVerdict(confirm)"] = new("RecordQualityVerdict", s => Domain.Evaluation.QualitySteps.Confirm(s, 1, "sup-station", "记录一致"),
+            [CaseStatus.Closed], null, CaseAction.QualityConfirmed),
+        // CLOSED --RecordQualityVerdict(overturn)--> CONTACTED
+        ["RecordQualityVerdict(overturn)"] = new("RecordQualityVerdict", s => Domain.Evaluation.QualitySteps.Overturn(s, 1, "sup-station", "unit-east", "认定不实"),
+            [CaseStatus.Closed], CaseStatus.Contacted, CaseAction.QualityOverturned),
     };
 
     public static TheoryData<string, CaseStatus> AllowedPairs() => Pairs(allowed: true);

@@ -48,7 +48,7 @@ public class ClockPlanTests
     [Fact]
     public void The_default_limits_used_here_are_those_of_a_normal_and_a_major_95598_complaint()
     {
-        Assert.Equal(new ClockLimits(TimeLimit.ClockHours(2), TimeLimit.ClockHours(24), TimeLimit.WorkingDays(4), TimeLimit.WorkingDays(2)), Normal);
+        Assert.Equal(new ClockLimits(TimeLimit.ClockHours(2), TimeLimit.ClockHours(24), TimeLimit.WorkingDays(4), TimeLimit.WorkingDays(2), TimeLimit.WorkingDays(2)), Normal);
         Assert.Equal(TimeLimit.ClockMinutes(30), Major.Dispatch);
         Assert.Equal(TimeLimit.ClockHours(12), Major.FirstContact);
         Assert.Equal(TimeLimit.WorkingDays(2), Major.Reply);
@@ -310,7 +310,7 @@ public class ClockPlanTests
         foreach (var action in Enum.GetValues<CaseAction>().Where(a => a != CaseAction.Unspecified))
         {
             var after = Apply(clocks, Step(action, CaseStatus.Contacted, CaseStatus.Contacted), "2026-03-02T11:00+08:00");
-            Assert.Equal(ClockKinds.All.Where(k => k.StartEvent() == ClockStartEvent.Received).Count() + (action == CaseAction.RepliedToCustomer ? 1 : 0),
+            Assert.Equal(ClockKinds.All.Where(k => k.StartEvent() == ClockStartEvent.Received).Count() + (action is CaseAction.RepliedToCustomer or CaseAction.ClosureSubmitted or CaseAction.ClosureApproved ? 1 : 0),
                 after.Count);
         }
 

@@ -97,6 +97,7 @@ public class DeadlinePolicyTests
             Rule(ClockKind.Dispatch, "2 hours"),
             Rule(ClockKind.FirstContact, "24 hours"),
             Rule(ClockKind.Callback, "2 working days"),
+            Rule(ClockKind.Review, "2 working days"),
         ];
 
         Assert.Equal(expected, DeadlinePolicy.Create(rules).LimitsFor(channel, RequestKind.Complaint, level, CustomerClass.Residential).Reply.ToString());
@@ -110,7 +111,7 @@ public class DeadlinePolicyTests
     {
         var byChannel = Rule(ClockKind.Reply, "5 working days", Channel.Phone95598);
         var byLevel = Rule(ClockKind.Reply, "3 working days", level: Level.Major);
-        DeadlineRule[] fallbacks = [Rule(ClockKind.Reply, "10 calendar days"), Rule(ClockKind.Dispatch, "2 hours"), Rule(ClockKind.FirstContact, "24 hours"), Rule(ClockKind.Callback, "2 working days")];
+        DeadlineRule[] fallbacks = [Rule(ClockKind.Reply, "10 calendar days"), Rule(ClockKind.Dispatch, "2 hours"), Rule(ClockKind.FirstContact, "24 hours"), Rule(ClockKind.Callback, "2 working days"), Rule(ClockKind.Review, "2 working days")];
 
         var policy = DeadlinePolicy.Create([.. fallbacks, .. channelRuleLast ? new[] { byLevel, byChannel } : [byChannel, byLevel]]);
 
@@ -153,7 +154,8 @@ public class DeadlinePolicyTests
               {"clock": "FirstContact", "limit": "24 hours"},
               {"clock": "Reply", "limit": "10 calendar days", "note": "fallback"},
               {"channel": "Phone95598", "requestKind": "Complaint", "clock": "Reply", "limit": "4 working days"},
-              {"clock": "Callback", "limit": "2 working days"}
+              {"clock": "Callback", "limit": "2 working days"},
+              {"clock": "Review", "limit": "2 working days"}
             ]}
             """);
 
@@ -231,6 +233,7 @@ public class DeadlinePolicyTests
     [InlineData(ClockKind.FirstContact, ClockStartEvent.Received)]
     [InlineData(ClockKind.Reply, ClockStartEvent.Received)]
     [InlineData(ClockKind.Callback, ClockStartEvent.Replied)]
+    [InlineData(ClockKind.Review, ClockStartEvent.ReviewRequested)]
     public void Each_clock_starts_at_its_lifecycle_event(ClockKind clock, ClockStartEvent start) =>
         Assert.Equal(start, clock.StartEvent());
 }

@@ -167,6 +167,34 @@ public sealed class NodeClientTests(ServerHost host, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task Call_records_a_finding_closes_the_case_and_prints_bad_request_details_for_an_incomplete_one()
+    {
+        var org = await Sample.OrganizationAsync(host.Organization);
+        var c = await new CaseSteps(host.Complaints, org).CalledBackAsync();
+        var desk = host.DeskToken;
+        var finding = $$$"""
+            {"id": "{{{c.Id}}}", "etag": "{{{c.Etag}}}", "finding": {"outcome": "SUBSTANTIATION_UNSUBSTANTIATED", "basis": "调取停电记录：该时段无停电。",
+             "evidence": [{"attachment_id": "rec-42", "kind": "outage-log"}], "investigator_id": "inv-zhou",
+             "investigated_time": "{{{c.ReplyTime.ToDateTimeOffset():O}}}"}}
+            """;
+
+        var incomplete = await NodeAsync(desk, ["call", "ComplaintService.RecordFinding", "--json", $$$"""{"id": "{{{c.Id}}}", "etag": "{{{c.Etag}}}", "finding": {}}"""]);
+        var recorded = await NodeAsync(desk, ["call", "ComplaintService.RecordFinding", "--json", finding]);
+        var closed = await NodeAsync(desk, ["call", "ComplaintService.CloseComplaint", "--json", $$"""{"id": "{{c.Id}}", "etag": "{{recorded.Json().GetProperty("etag").GetString()}}"}"""]);
+
+        Assert.Equal(1, incomplete.ExitCode);
+        var details = incomplete.Json(fromStderr: true);
+        Assert.Equal("INVALID_ARGUMENT", details.GetProperty("code").GetString());
+        var fields = details.GetProperty("details").EnumerateArray().Single(d => d.GetProperty("@type").GetString() == "google.rpc.BadRequest")
+            .GetProperty("field_violations").EnumerateArray().Select(v => v.GetProperty("field").GetString()).ToList();
+        Assert.Equal(["finding.basis", "finding.investigated_time", "finding.investigator_id", "finding.outcome"], fields.Order());
+        Assert.Equal(0, recorded.ExitCode);
+        Assert.Equal(0, closed.ExitCode);
+        Assert.Equal(("CASE_STATUS_CLOSED", "SUBSTANTIATION_UNSUBSTANTIATED"),
+            (closed.Json().GetProperty("status").GetString(), closed.Json().GetProperty("substantiation").GetString()));
+    }
+
+    [Fact]
     public async Task Without_a_token_the_client_prints_unauthenticated_and_exits_1()
     {
         var run = await NodeAsync(token: null, ["preview", "--received", "2026-09-29T10:00:00+08:00"]);

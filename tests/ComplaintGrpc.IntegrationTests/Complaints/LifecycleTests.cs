@@ -32,13 +32,14 @@ public sealed class LifecycleTests(ServerHost host) : IClassFixture<ServerHost>,
         Assert.NotNull(closed.FirstContactTime);
         Assert.NotNull(closed.ReplyTime);
         Assert.NotNull(closed.ClosedTime);
-        Assert.Equal("8", closed.Etag);
+        Assert.Equal("9", closed.Etag);
 
         var history = await Client.GetComplaintHistoryAsync(new GetComplaintHistoryRequest { Id = closed.Id });
         Assert.Equal(
-            ["Submitted", "DispatchedToUnit", "HandlerAssigned", "AssignmentAccepted", "FirstContactRecorded", "RepliedToCustomer", "CallbackSatisfied", "Closed"],
+            ["Submitted", "DispatchedToUnit", "HandlerAssigned", "AssignmentAccepted", "FirstContactRecorded", "RepliedToCustomer", "CallbackSatisfied",
+                "FindingRecorded", "Closed"],
             history.Events.Select(e => e.Action));
-        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), history.Events.Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), history.Events.Select(e => e.Sequence));
         Assert.All(history.Events.Zip(history.Events.Skip(1)), pair => Assert.Equal(pair.First.ToStatus, pair.Second.FromStatus));
         Assert.Equal(_org.Station, history.Events[1].Details["unit_id"]);
         Assert.Equal("线路故障已修复。", history.Events[5].Details["reply_text"]);

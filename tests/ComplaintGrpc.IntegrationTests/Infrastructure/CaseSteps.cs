@@ -39,8 +39,17 @@ public sealed class CaseSteps(ComplaintService.ComplaintServiceClient client, Sa
 
     public async Task<Complaint> ClosedAsync()
     {
-        var c = await CalledBackAsync();
+        var c = await Evaluation.Findings.RecordAsync(client, await CalledBackAsync());
         return await client.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag, Substantiation = Substantiation.Substantiated });
+    }
+
+    /// <summary>A major case closed by the desk with a finding: the review chain holds it for the level above.</summary>
+    public async Task<Complaint> InReviewAsync()
+    {
+        var c = await CalledBackAsync();
+        c = await client.RegradeComplaintAsync(new RegradeComplaintRequest { Id = c.Id, Etag = c.Etag, Level = Level.Major, Reason = "媒体关注" });
+        c = await Evaluation.Findings.RecordAsync(client, c);
+        return await client.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag });
     }
 
     public async Task<Complaint> SuspendedAsync()
@@ -60,6 +69,7 @@ public sealed class CaseSteps(ComplaintService.ComplaintServiceClient client, Sa
         CaseStatus.CalledBack => await CalledBackAsync(),
         CaseStatus.Closed => await ClosedAsync(),
         CaseStatus.Suspended => await SuspendedAsync(),
+        CaseStatus.InReview => await InReviewAsync(),
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 

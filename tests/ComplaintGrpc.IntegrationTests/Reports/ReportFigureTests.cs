@@ -236,8 +236,8 @@ public sealed class ReportFigureTests(ReportFixture host) : IClassFixture<Report
         Assert.Equal(8, lines.Length);
 
         var backlog = Encoding.UTF8.GetString((await DownloadAsync(ReportFormat.Csv, ReportTable.Backlog)).Bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("单位编码,单位名称,层级,在途工单,已受理,已派单,待签收,已签收,处理中,已答复,已回访,已归档,已挂起,服务投诉,营业投诉", backlog[0]);
-        Assert.StartsWith(",全部,-1,9,2,2,0,1,3,0,0,0,1,2,2,4,1,0", backlog[1]);
+        Assert.StartsWith("单位编码,单位名称,层级,在途工单,已受理,已派单,待签收,已签收,处理中,已答复,已回访,已归档,已挂起,审核中,服务投诉,营业投诉", backlog[0]);
+        Assert.StartsWith(",全部,-1,9,2,2,0,1,3,0,0,0,1,0,2,2,4,1,0", backlog[1]);
         Assert.Equal(1 + 1 + 5 + 1, backlog.Length);
 
         var trend = Encoding.UTF8.GetString((await DownloadAsync(ReportFormat.Csv, ReportTable.Trend)).Bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);

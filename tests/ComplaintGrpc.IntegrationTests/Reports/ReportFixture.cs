@@ -90,7 +90,11 @@ public sealed class ReportFixture : ServerHost, IAsyncLifetime
         void Callback(string key, DateTimeOffset at, bool satisfied) =>
             At(at, () => Step(key, c => client.RecordCallbackAsync(new RecordCallbackRequest { Id = c.Id, Etag = c.Etag, Satisfied = satisfied, Score = satisfied ? 5 : 2 }).ResponseAsync));
         void Close(string key, DateTimeOffset at) =>
-            At(at, () => Step(key, c => client.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag, Substantiation = Substantiation.Substantiated }).ResponseAsync));
+            At(at, () => Step(key, async c =>
+            {
+                c = await Evaluation.Findings.RecordAsync(client, c);
+                return await client.CloseComplaintAsync(new CloseComplaintRequest { Id = c.Id, Etag = c.Etag, Substantiation = Substantiation.Substantiated });
+            }));
         void Suspend(string key, DateTimeOffset at) =>
             At(at, () => Step(key, c => client.SuspendComplaintAsync(new SuspendComplaintRequest { Id = c.Id, Etag = c.Etag, Reason = "等待客户资料" }).ResponseAsync));
         void Reopen(string key, DateTimeOffset at) =>

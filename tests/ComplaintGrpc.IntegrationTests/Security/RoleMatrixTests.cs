@@ -47,6 +47,21 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["ListReports"] = [Supervisor, Inspector, Admin, Auditor],
         ["RunBacklogReport"] = [Admin],
         ["DownloadReport"] = [Supervisor, Inspector, Admin, Auditor],
+        ["RecordFinding"] = [Supervisor],
+        ["ChangeFinding"] = [Supervisor],
+        ["GetFinding"] = AllRoles,
+        ["CreateDepartment"] = [Admin],
+        ["ListDepartments"] = AllRoles,
+        ["CreatePost"] = [Admin],
+        ["ListPosts"] = AllRoles,
+        ["ListRootCauses"] = AllRoles,
+        ["DefineRootCause"] = [Admin],
+        ["ApproveClosure"] = [Supervisor],
+        ["RejectClosure"] = [Supervisor],
+        ["ListQualityQueue"] = [Supervisor, Inspector, Admin, Auditor],
+        ["RecordQualityVerdict"] = [Inspector],
+        ["ListAssessments"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListFrequentlyComplained"] = [Supervisor, Inspector, Admin, Auditor],
         ["ListOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
         ["DownloadOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
     };
@@ -55,9 +70,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     [
         "DispatchToUnit", "AssignHandler", "AcceptAssignment", "ReturnAssignment", "RecordFirstContact", "ReplyToCustomer",
         "RecordCallback", "SuspendComplaint", "ResumeComplaint", "CloseComplaint", "ReopenComplaint", "RegradeComplaint",
+        "RecordFinding", "ChangeFinding", "ApproveClosure", "RejectClosure", "RecordQualityVerdict",
     ];
 
-    private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory"];
+    private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding"];
     private static readonly HashSet<string> Inbox = ["ListNotifications", "WatchNotifications"];
 
     public static TheoryData<string, string, bool> Matrix()
@@ -73,7 +89,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     [Fact]
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
-        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor }
+        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -122,6 +138,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         private Task? _ready;
         private Sample.Org _own = null!;
         private Sample.Org _other = null!;
+        private string _department = "";
         private readonly Dictionary<string, GrpcChannel> _channels = [];
 
         public Complaint OwnCase { get; private set; } = null!;
@@ -143,6 +160,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var submitted = await new ComplaintService.ComplaintServiceClient(_channels[Intake]).SubmitComplaintAsync(Sample.Complaint());
             OwnCase = await PlaceAsync(submitted, _own);
             ForeignCase = await PlaceAsync(await Complaints.SubmitComplaintAsync(Sample.Complaint()), _other);
+            _department = Sample.Id("dep");
+            await Organization.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = _department, UnitId = _own.Station, Name = "营销班" } });
             // A stored report for the report readers to read.
             await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
         }
@@ -167,6 +186,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var inbox = new NotificationService.NotificationServiceClient(channel);
             var sla = new SlaService.SlaServiceClient(channel);
             var reports = new ReportService.ReportServiceClient(channel);
+            var quality = new QualityService.QualityServiceClient(channel);
             var target = foreign ? ForeignCase : OwnCase;
             var handler = foreign ? _other.Handler : _own.Handler;
             var station = foreign ? _other.Station : _own.Station;
@@ -226,6 +246,35 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "DownloadReport":
                         using (var download = reports.DownloadReport(new DownloadReportRequest { Format = ReportFormat.Html }))
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
+                    case "RecordFinding": await cases.RecordFindingAsync(new RecordFindingRequest { Id = target.Id, Etag = stale, Finding = Evaluation.Findings.Unsubstantiated(target) }); break;
+                    case "ChangeFinding":
+                        await cases.ChangeFindingAsync(new ChangeFindingRequest { Id = target.Id, Etag = stale, Finding = Evaluation.Findings.Unsubstantiated(target), Reason = "r" });
+                        break;
+                    case "ApproveClosure": await cases.ApproveClosureAsync(new ApproveClosureRequest { Id = target.Id, Etag = stale }); break;
+                    case "RejectClosure": await cases.RejectClosureAsync(new RejectClosureRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
+                    case "ListQualityQueue": await quality.ListQualityQueueAsync(new ListQualityQueueRequest()); break;
+                    case "RecordQualityVerdict":
+                        await quality.RecordQualityVerdictAsync(new RecordQualityVerdictRequest { Id = target.Id, Etag = stale, Verdict = QualityVerdict.Confirmed, Reason = "r" });
+                        break;
+                    case "ListAssessments":
+                        await quality.ListAssessmentsAsync(new ListAssessmentsRequest { PeriodStart = "2026-11-01", PeriodEnd = "2026-12-01", Grain = AssessmentGrain.Unit });
+                        break;
+                    case "ListFrequentlyComplained":
+                        await quality.ListFrequentlyComplainedAsync(new ListFrequentlyComplainedRequest { Grain = AssessmentGrain.Post });
+                        break;
+                    case "GetFinding": await cases.GetFindingAsync(new GetFindingRequest { Id = target.Id }); break;
+                    case "CreateDepartment":
+                        await org.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = Sample.Id("dep"), UnitId = station, Name = "营销班" } });
+                        break;
+                    case "ListDepartments": await org.ListDepartmentsAsync(new ListDepartmentsRequest { UnitId = station }); break;
+                    case "CreatePost":
+                        await org.CreatePostAsync(new CreatePostRequest { Post = new Post { PostId = Sample.Id("post"), DepartmentId = _department, Name = "抄表员" } });
+                        break;
+                    case "ListPosts": await org.ListPostsAsync(new ListPostsRequest { DepartmentId = _department }); break;
+                    case "ListRootCauses": await quality.ListRootCausesAsync(new ListRootCausesRequest()); break;
+                    case "DefineRootCause":
+                        await quality.DefineRootCauseAsync(new DefineRootCauseRequest { RootCause = new RootCause { Code = "skills", Name = "业务技能", Active = true } });
                         break;
                     case "ListOverdueClocks": await reports.ListOverdueClocksAsync(new ListOverdueClocksRequest { UnitId = station }); break;
                     case "DownloadOverdueClocks":

@@ -85,6 +85,24 @@ public sealed class ValidRequests
         Seed(_ => new ListReportsRequest { PageSize = 10 });
         Seed(_ => new RunBacklogReportRequest { ReportDate = reportDate, Wait = false });
         Seed(_ => new DownloadReportRequest { ReportDate = reportDate, Format = ReportFormat.Csv, Table = ReportTable.Overdue });
+
+        var department = $"{prefix}-dep";
+        await host.Organization.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = department, UnitId = org.Station, Name = "营销班" } });
+        Seed(_ => new RecordFindingRequest { Id = In(CaseStatus.CalledBack).Id, Etag = In(CaseStatus.CalledBack).Etag, Finding = Evaluation.Findings.Substantiated(In(CaseStatus.CalledBack)) });
+        Seed(_ => new ChangeFindingRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Finding = Evaluation.Findings.Unsubstantiated(In(CaseStatus.Closed)), Reason = "复核" });
+        Seed(_ => new GetFindingRequest { Id = In(CaseStatus.Closed).Id });
+        Seed(_ => new ApproveClosureRequest { Id = In(CaseStatus.InReview).Id, Etag = In(CaseStatus.InReview).Etag, Note = "同意归档" });
+        Seed(_ => new RejectClosureRequest { Id = In(CaseStatus.InReview).Id, Etag = In(CaseStatus.InReview).Etag, Reason = "证据不足" });
+        Seed(n => new CreateDepartmentRequest { Department = new Department { DepartmentId = $"{prefix}-d{n}", UnitId = org.Station, Name = "运检部" } });
+        Seed(_ => new ListDepartmentsRequest { UnitId = org.Station, PageSize = 10 });
+        Seed(n => new CreatePostRequest { Post = new Post { PostId = $"{prefix}-p{n}", DepartmentId = department, Name = "抄表员" } });
+        Seed(_ => new ListPostsRequest { DepartmentId = department, PageSize = 10 });
+        Seed(_ => new ListQualityQueueRequest { OpenOnly = true, PageSize = 10 });
+        Seed(_ => new RecordQualityVerdictRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Verdict = QualityVerdict.Overturned, Reason = "录音与认定不符" });
+        Seed(_ => new ListAssessmentsRequest { PeriodStart = "2026-11-01", PeriodEnd = "2026-12-01", RootUnitId = org.City, Grain = AssessmentGrain.Post, PageSize = 10 });
+        Seed(_ => new ListFrequentlyComplainedRequest { RootUnitId = org.City, Grain = AssessmentGrain.Person, MinSubstantiated = 2, WindowDays = 30, PageSize = 10 });
+        Seed(_ => new ListRootCausesRequest { IncludeInactive = true, PageSize = 10 });
+        Seed(n => new DefineRootCauseRequest { RootCause = new RootCause { Code = $"fz_{n}", Name = "测试原因", Active = true } });
         Seed(_ => new ListOverdueClocksRequest { PageSize = 20, UnitId = org.County, Clock = ClockKind.Reply, Category = Category.Outage });
         Seed(_ => new DownloadOverdueClocksRequest { UnitId = org.County, Clock = ClockKind.FirstContact, Category = Category.Outage });
         return r;
