@@ -16,6 +16,29 @@ namespace ComplaintGrpc.Worker.Notifications;
 public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock, IEnumerable<INotificationChannel> channels,
     ILogger<NotificationDelivery> logger)
 {
+    /// <summary>
+    /// Delivers a batch handed over by one outbox sweep over one channel (one Hangfire job for the batch, not one per
+    /// delivery). A failing delivery does not stop the rest; the job then fails with every failure, so Hangfire retries
+    /// it, and the retry skips what was delivered.
+    /// </summary>
+    public async Task DeliverBatchAsync(Guid[] notificationIds, string channel, CancellationToken cancellationToken)
+    {
+        var failures = new List<Exception>();
+        foreach (var id in notificationIds)
+        {
+            try
+            {
+                await DeliverAsync(id, channel, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failures.Add(ex);
+            }
+        }
+        if (failures.Count > 0)
+            throw new AggregateException($"{failures.Count} of {notificationIds.Length} {channel} deliveries failed; the retry skips the delivered ones.", failures);
+    }
+
     public async Task DeliverAsync(Guid notificationId, string channel, CancellationToken cancellationToken)
     {
         var sender = channels.SingleOrDefault(c => c.Name == channel)

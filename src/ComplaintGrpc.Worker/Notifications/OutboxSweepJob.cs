@@ -13,8 +13,8 @@ namespace ComplaintGrpc.Worker.Notifications;
 ///    a NOTIFY that wakes WatchNotifications streams — with no job at all; a storm of reminders costs a few
 ///    statements per batch, not a Hangfire job each.
 /// 2. undelivered deliveries over external channels (webhook, e-mail) are claimed and handed to Hangfire, one job
-///    each, so their retries and failures show in the dashboard; the job locks its row, so it waits for this claim
-///    to commit.
+///    per batch and channel, so their retries and failures show in the dashboard; the job locks each row, so it waits
+///    for this claim to commit.
 /// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent sweeps on several workers never take the same
 /// row. Guarantee: at least once for external channels (if the commit is lost after the enqueue, the delivery is
 /// handed over again after <see cref="WorkerOptions.RedeliverAfter"/>); exactly once for the inbox, whose delivery
@@ -105,7 +105,7 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         return (due.Count, deliveries.Count(d => d.Channel == InboxChannel.ChannelName));
     }
 
-    /// <summary>Claims one batch of undelivered external deliveries and enqueues a Hangfire job for each.</summary>
+    /// <summary>Claims one batch of undelivered external deliveries and enqueues one Hangfire job per channel for it.</summary>
     private async Task<int> HandOverAsync(int batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -124,8 +124,11 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
             """,
             new { now, redeliverBefore = now - worker.Value.RedeliverAfter, batch },
             claim, cancellationToken: ct))).ToList();
-        foreach (var (notificationId, channel) in handOver)
-            jobs.Enqueue<NotificationDelivery>(d => d.DeliverAsync(notificationId, channel, CancellationToken.None));
+        foreach (var byChannel in handOver.GroupBy(d => d.Channel))
+        {
+            var (channel, ids) = (byChannel.Key, byChannel.Select(d => d.NotificationId).ToArray());
+            jobs.Enqueue<NotificationDelivery>(d => d.DeliverBatchAsync(ids, channel, CancellationToken.None));
+        }
         await claim.CommitAsync(ct);
         return handOver.Count;
     }

@@ -140,6 +140,27 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
     }
 
     [Fact]
+    public async Task A_batch_job_delivers_past_a_failing_delivery_then_throws_and_its_retry_sends_only_what_is_left()
+    {
+        var (_, _, first) = await ChannelHost.AssignedWithDeliveryAsync(host, WebhookChannel.ChannelName);
+        var (_, _, second) = await ChannelHost.AssignedWithDeliveryAsync(host, WebhookChannel.ChannelName);
+        for (var i = 0; i < 3; i++)
+            _receiver.AnswerNext(503); // every attempt the job makes for the first delivery
+        await using var channels = await ChannelHost.StartAsync(Settings());
+        var delivery = channels.Delivery(host.Database);
+
+        var e = await Assert.ThrowsAsync<AggregateException>(() => delivery.DeliverBatchAsync([first, second], WebhookChannel.ChannelName, CancellationToken.None));
+        Assert.IsType<HttpRequestException>(Assert.Single(e.InnerExceptions));
+        Assert.Null((await ChannelHost.DeliveryRowAsync(host, first, WebhookChannel.ChannelName)).DeliveredAt);
+        Assert.NotNull((await ChannelHost.DeliveryRowAsync(host, second, WebhookChannel.ChannelName)).DeliveredAt);
+
+        // Hangfire's retry of the same job: only the first is sent again.
+        await delivery.DeliverBatchAsync([first, second], WebhookChannel.ChannelName, CancellationToken.None);
+        Assert.NotNull((await ChannelHost.DeliveryRowAsync(host, first, WebhookChannel.ChannelName)).DeliveredAt);
+        Assert.Equal(1, _receiver.Requests.Count(r => r.NotificationId == second.ToString()));
+    }
+
+    [Fact]
     public async Task A_client_error_is_not_retried_within_the_job()
     {
         _receiver.AnswerNext(401);
@@ -238,6 +259,11 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
                 "SELECT channel FROM notification_deliveries WHERE notification_id = @id AND delivered_at IS NOT NULL ORDER BY channel", new { id })).ToList();
         }, channels => channels.SequenceEqual(["Inbox", "Webhook"]), TimeSpan.FromSeconds(30), "both deliveries to be marked delivered");
         Assert.False(worker.HasExited, worker.Output);
+        // Handed to Hangfire as a batch job, never as a job per delivery.
+        await using var db = await host.Database.OpenConnectionAsync();
+        var jobs = (await db.QueryAsync<string>("SELECT invocationdata::text FROM hangfire.job WHERE invocationdata::text LIKE '%NotificationDelivery%'")).ToList();
+        Assert.NotEmpty(jobs);
+        Assert.All(jobs, j => Assert.Contains("DeliverBatchAsync", j));
     }
 
     [Fact]
