@@ -4,6 +4,7 @@ using System.Text.Json;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Domain.TimeLimits;
+using ComplaintGrpc.Storage;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
@@ -427,10 +428,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
 
     private static readonly DeadlinePolicy Policy = DeadlinePolicy.Default;
     private static readonly MilestoneOptions MilestoneDefaults = new();
-    private static readonly string[] BareActor = ["bench-baseline"];
-    private static readonly string[] BareAction = [nameof(CaseAction.Submitted)];
-    private static readonly string[] BareFrom = [nameof(CaseStatus.Unspecified)];
-    private static readonly string[] BareTo = [nameof(CaseStatus.Received)];
+    private const string BareActor = "bench-baseline";
 
     /// <summary>The server's own submit transaction as bare SQL, statement for statement (SubmitComplaint, CaseClocks,
     /// CaseClocksTable.UpsertAsync, CaseEvents.AppendAsync): the case insert (case number from the sequence), the
@@ -478,61 +476,11 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         var details = new Dictionary<string, string>(submitted.Details);
         foreach (var c in clocks)
             details[$"{c.Kind}.due"] = c.Deadline.DueAt.ToString("O", CultureInfo.InvariantCulture);
-        await using (var upsert = new NpgsqlCommand("""
-            INSERT INTO case_clocks (complaint_id, clock, round, started_at, due_at, limit_text, calendar_covered, suspended_at,
-                pauses, stopped_at, next_action_at)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::timestamptz[],
-                $5::timestamptz[], $6::text[], $7::boolean[], $8::timestamptz[], $9::jsonb[],
-                $10::timestamptz[], $11::timestamptz[])
-            ON CONFLICT (complaint_id, clock) DO UPDATE SET
-                round = excluded.round, started_at = excluded.started_at, due_at = excluded.due_at,
-                limit_text = excluded.limit_text, calendar_covered = excluded.calendar_covered,
-                suspended_at = excluded.suspended_at, pauses = excluded.pauses, stopped_at = excluded.stopped_at,
-                next_action_at = excluded.next_action_at,
-                breached_at = CASE WHEN excluded.round = case_clocks.round THEN case_clocks.breached_at END,
-                escalation_level = CASE WHEN excluded.round = case_clocks.round THEN case_clocks.escalation_level ELSE 0 END
-            """, connection, tx))
-        {
-            upsert.Parameters.AddWithValue(clocks.Select(_ => id).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.Kind.ToString()).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.Round).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.StartedAt.UtcDateTime).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.Deadline.DueAt.UtcDateTime).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.Limit.ToString()).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.Deadline.CalendarCovered).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.SuspendedAt?.UtcDateTime).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => JsonSerializer.Serialize(c.Pauses)).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => c.StoppedAt?.UtcDateTime).ToArray());
-            upsert.Parameters.AddWithValue(clocks.Select(c => Milestones.NextActionAt(c, EnforcementRecord.None, now, MilestoneDefaults)?.UtcDateTime).ToArray());
-            await upsert.ExecuteNonQueryAsync(ct);
-        }
-        await using (var history = new NpgsqlCommand("""
-            WITH e AS (
-                SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[],
-                    $5::text[], $6::text[], $7::jsonb[])
-                    WITH ORDINALITY AS e(complaint_id, occurred_at, actor, action, from_status, to_status, details, ord)
-            ), counts AS (
-                SELECT complaint_id, count(*)::integer AS n FROM e GROUP BY complaint_id
-            ), bumped AS (
-                UPDATE complaints c SET history_length = c.history_length + counts.n
-                FROM counts WHERE c.id = counts.complaint_id
-                RETURNING c.id, c.history_length - counts.n AS base
-            )
-            INSERT INTO complaint_events (complaint_id, sequence, occurred_at, actor, action, from_status, to_status, details)
-            SELECT e.complaint_id, b.base + row_number() OVER (PARTITION BY e.complaint_id ORDER BY e.ord),
-                e.occurred_at, e.actor, e.action, e.from_status, e.to_status, e.details
-            FROM e JOIN bumped b ON b.id = e.complaint_id
-            """, connection, tx))
-        {
-            history.Parameters.AddWithValue(new[] { id });
-            history.Parameters.AddWithValue(new[] { now.UtcDateTime });
-            history.Parameters.AddWithValue(BareActor);
-            history.Parameters.AddWithValue(BareAction);
-            history.Parameters.AddWithValue(BareFrom);
-            history.Parameters.AddWithValue(BareTo);
-            history.Parameters.AddWithValue(new[] { JsonSerializer.Serialize(details) });
-            await history.ExecuteNonQueryAsync(ct);
-        }
+        // The same Storage modules the server's submit calls, so the baseline is its very statements without gRPC.
+        await CaseClocksTable.UpsertAsync(CaseLocks.Inserted(connection, tx, id),
+            [.. clocks.Select(c => new ClockWrite(id, c, Milestones.NextActionAt(c, EnforcementRecord.None, now, MilestoneDefaults)))], ct);
+        await CaseEvents.AppendAsync(connection, tx, id, now, BareActor, CaseAction.Submitted, nameof(CaseStatus.Unspecified),
+            nameof(CaseStatus.Received), details, ct);
         await tx.CommitAsync(ct);
     }
 

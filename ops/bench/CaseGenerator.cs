@@ -267,21 +267,11 @@ public sealed class CaseGenerator(Organization org)
             {
                 var old = _clocks.FirstOrDefault(b => b.Kind == c.Kind);
                 var watch = _watch.GetValueOrDefault(c.Kind);
-                if (old is not null && Same(old, c))
+                if (ClockChanges.Unchanged(old, c))
                     continue;
-                var record = watch is null || watch.Round != c.Round
-                    ? EnforcementRecord.None with { EnforcedAt = watch?.Record.EnforcedAt }
-                    : watch.Record;
+                var record = ClockChanges.RecordFor(c, watch?.Record, watch?.Round ?? 0);
                 _watch[c.Kind] = new Watch(c.Round, record, Stored(Milestones.NextActionAt(c, record, now, g._milestones)));
-                var key = c.Kind.ToString();
-                if (old is null || old.Round != c.Round)
-                    changes[$"{key}.due"] = Iso(c.Deadline.DueAt);
-                else if (old.Deadline.DueAt != c.Deadline.DueAt)
-                    changes[$"{key}.due"] = $"{Iso(old.Deadline.DueAt)} -> {Iso(c.Deadline.DueAt)}";
-                if (c.SuspendedAt is not null && old?.SuspendedAt is null)
-                    changes[$"{key}.remaining"] = c.RemainingAt(now).ToString("c", CultureInfo.InvariantCulture);
-                if (c.StoppedAt is { } stopped && old?.StoppedAt is null)
-                    changes[$"{key}.stopped"] = stopped >= c.Deadline.DueAt ? "late" : "on time";
+                ClockChanges.Describe(old, c, now, changes);
             }
             _clocks = after;
             State = t.To;
@@ -363,10 +353,6 @@ public sealed class CaseGenerator(Organization org)
         /// <summary>next_action_at as CaseClocksTable stores it: rounded up to the microsecond.</summary>
         private static DateTimeOffset? Stored(DateTimeOffset? at) =>
             at is { } t ? new DateTimeOffset(t.UtcTicks + (10 - t.UtcTicks % 10) % 10, TimeSpan.Zero) : null;
-
-        private static bool Same(CaseClock a, CaseClock b) =>
-            a.Round == b.Round && a.Deadline == b.Deadline && a.SuspendedAt == b.SuspendedAt && a.StoppedAt == b.StoppedAt
-            && a.Pauses.SequenceEqual(b.Pauses);
     }
 
     private readonly Dictionary<string, string> _paths = org.Units.ToDictionary(u => u.UnitId, u => u.Path);

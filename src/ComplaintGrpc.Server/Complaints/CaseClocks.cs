@@ -42,26 +42,15 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, I
         {
             var oldRow = before.GetValueOrDefault(c.Kind);
             var old = oldRow?.ToClock();
-            // A new round is a new clock: nothing of the old round's breach or escalation is on record for it.
-            var record = oldRow is null || oldRow.Round != c.Round
-                ? EnforcementRecord.None with { EnforcedAt = oldRow?.Record.EnforcedAt }
-                : oldRow.Record;
+            var record = ClockChanges.RecordFor(c, oldRow?.Record, oldRow?.Round ?? 0);
             var deadline = ToContract(c, now);
             deadline.EscalationLevel = record.EscalationLevel;
             deadlines.Add(deadline);
-            if (old is not null && Same(old, c))
+            if (ClockChanges.Unchanged(old, c))
                 continue;
             calendars.ReportUncovered(c.Deadline, $"the {c.Kind} clock of case {updated.CaseNumber}");
             writes.Add(new ClockWrite(updated.Id, c, Milestones.NextActionAt(c, record, now, milestones.Value)));
-            var key = c.Kind.ToString();
-            if (old is null || old.Round != c.Round)
-                changes[$"{key}.due"] = Iso(c.Deadline.DueAt);
-            else if (old.Deadline.DueAt != c.Deadline.DueAt)
-                changes[$"{key}.due"] = $"{Iso(old.Deadline.DueAt)} -> {Iso(c.Deadline.DueAt)}";
-            if (c.SuspendedAt is not null && old?.SuspendedAt is null)
-                changes[$"{key}.remaining"] = c.RemainingAt(now).ToString("c", CultureInfo.InvariantCulture);
-            if (c.StoppedAt is { } stopped && old?.StoppedAt is null)
-                changes[$"{key}.stopped"] = stopped >= c.Deadline.DueAt ? "late" : "on time";
+            ClockChanges.Describe(old, c, now, changes);
         }
         await CaseClocksTable.UpsertAsync(held, writes, ct);
         return new ClockStep(changes, deadlines);
@@ -120,9 +109,4 @@ public sealed class CaseClocks(CalendarStore calendars, DeadlinePolicy policy, I
         return id is null ? DeadlineCalculator.DefaultZone : TimeZoneInfo.FindSystemTimeZoneById(id);
     }
 
-    private static bool Same(CaseClock a, CaseClock b) =>
-        a.Round == b.Round && a.Deadline == b.Deadline && a.SuspendedAt == b.SuspendedAt && a.StoppedAt == b.StoppedAt
-        && a.Pauses.SequenceEqual(b.Pauses);
-
-    private static string Iso(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
 }
