@@ -63,10 +63,12 @@ public static class FindingStore
                 now = now.UtcDateTime,
                 changeReason,
             }, tx, cancellationToken: ct));
-        foreach (var c in finding.RootCauses)
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO case_finding_causes (complaint_id, version, cause_code, note) VALUES (@caseId, @version, @CauseCode, @Note)",
-                new { caseId, version, c.CauseCode, c.Note }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO case_finding_causes (complaint_id, version, cause_code, note)
+            SELECT @caseId, @version, c.code, c.note FROM unnest(@codes::text[], @notes::text[]) AS c (code, note)
+            """,
+            new { caseId, version, codes = finding.RootCauses.Select(c => c.CauseCode).ToArray(), notes = finding.RootCauses.Select(c => c.Note).ToArray() },
+            tx, cancellationToken: ct));
         return version;
     }
 
