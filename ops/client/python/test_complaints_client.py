@@ -99,8 +99,8 @@ class ClientTests(unittest.TestCase):
     def organization(self):
         """A province -> city -> county -> station chain with one handler at the station: (station_id, handler_id)."""
         parent = ""
-        for level, name in ((types.UNIT_LEVEL_PROVINCE, "江苏省电力公司"), (types.UNIT_LEVEL_CITY, "南京供电公司"),
-                            (types.UNIT_LEVEL_COUNTY, "江宁供电公司"), (types.UNIT_LEVEL_STATION, "东山供电所")):
+        for level, name in ((org.UNIT_LEVEL_PROVINCE, "江苏省电力公司"), (org.UNIT_LEVEL_CITY, "南京供电公司"),
+                            (org.UNIT_LEVEL_COUNTY, "江宁供电公司"), (org.UNIT_LEVEL_STATION, "东山供电所")):
             unit = org.Unit(unit_id=unique("py-u"), name=name, level=level, parent_unit_id=parent, customer_count=100_000)
             parent = self.desk.organization.CreateUnit(org.CreateUnitRequest(unit=unit), timeout=cc.CALL_TIMEOUT_SECONDS).unit_id
         handler = org.Handler(handler_id=unique("py-h"), unit_id=parent, name="李娜", email="lina@example.test")
@@ -196,8 +196,8 @@ class ClientTests(unittest.TestCase):
         # The same, as the command line prints it.
         printed = cc.error_json(error)
         self.assertEqual(printed["code"], "INVALID_ARGUMENT")
-        self.assertEqual([d["@type"] for d in printed["details"]], ["google.rpc.BadRequest"])
-        self.assertEqual(printed["details"][0]["field_violations"][0]["field"], "customer.phone")
+        printed_bad_request = [d for d in printed["details"] if d["@type"] == "google.rpc.BadRequest"]
+        self.assertEqual([v["field"] for v in printed_bad_request[0]["field_violations"]], ["customer.phone"])
 
     def test_a_stale_etag_is_aborted_with_error_info_etag_mismatch(self):
         station, _ = self.organization()

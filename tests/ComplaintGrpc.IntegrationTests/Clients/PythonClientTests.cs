@@ -55,19 +55,21 @@ public sealed partial class PythonClientTests(PythonClientTests.Host host, ITest
         return Path.Combine(root.FullName, "ops", "client", "python");
     }
 
+    public static TheoryData<string> PythonTests() => new(PythonTestNames());
+
     /// <summary>"Class.test_name" of every test method in the suite's source, read as text (no Python runs at discovery).</summary>
-    public static TheoryData<string> PythonTests()
+    private static List<string> PythonTestNames()
     {
-        var data = new TheoryData<string>();
+        var names = new List<string>();
         string? testCase = null;
         foreach (var line in File.ReadLines(Path.Combine(FindSuiteFolder(), SuiteModule + ".py")))
         {
             if (TestCaseClass().Match(line) is { Success: true } c)
                 testCase = c.Groups[1].Value;
             else if (TestMethod().Match(line) is { Success: true } m && testCase is not null)
-                data.Add($"{testCase}.{m.Groups[1].Value}");
+                names.Add($"{testCase}.{m.Groups[1].Value}");
         }
-        return data;
+        return names;
     }
 
     [GeneratedRegex(@"^class (\w+)\(unittest\.TestCase\):")]
@@ -159,7 +161,7 @@ public sealed partial class PythonClientTests(PythonClientTests.Host host, ITest
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var loaded = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var theory = PythonTests().Select(row => $"{SuiteModule}.{row[0]}").Order(StringComparer.Ordinal);
+        var theory = PythonTestNames().Select(name => $"{SuiteModule}.{name}").Order(StringComparer.Ordinal);
         Assert.Equal(theory, loaded);
         Assert.True(loaded.Length >= 8, run.ToString());
     }
