@@ -9,7 +9,10 @@ worker runs. tests/ComplaintGrpc.IntegrationTests/Clients/PythonClientTests.cs s
 PostgreSQL and runs each test here as its own process; the tests that need a server fail, never skip, without one.
 """
 
+import contextlib
 import datetime
+import io
+import json
 import os
 import secrets
 import unittest
@@ -132,6 +135,14 @@ class ClientTests(unittest.TestCase):
             token = page.next_page_token
             if not token:
                 return pages, [i for p in pages for i in p]
+
+    def command_line(self, *args):
+        """complaints_client.main() with the intake token, as `complaints_client.py ARGS` runs: (exit, stdout, stderr)."""
+        address, intake_token, _ = server_settings()
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cc.main([*args, "--address", address, "--token", intake_token])
+        return code, out.getvalue(), err.getvalue()
 
     # --- tests ---------------------------------------------------------------------------------------------------
 
@@ -277,6 +288,29 @@ class ClientTests(unittest.TestCase):
 
         self.assertEqual(error.code(), grpc.StatusCode.UNAUTHENTICATED)
         self.assertEqual(cc.error_details(error), [])
+
+
+    def test_the_command_line_prints_the_stored_case_reads_it_back_and_prints_a_rejection_with_its_details(self):
+        request_id = unique("py-cli")
+        beijing = datetime.timezone(datetime.timedelta(hours=8))
+        received = recently().replace(microsecond=0)
+
+        submitted = self.command_line("submit", "--request-id", request_id, "--phone", mobile(),
+                                      "--received", received.astimezone(beijing).isoformat(), "--description", "电表箱门损坏")
+        self.assertEqual(submitted[0], 0, submitted)
+        case = json.loads(submitted[1])
+        self.assertEqual((case["request_id"], case["status"], case["etag"], case["received_time"]),
+                         (request_id, "CASE_STATUS_RECEIVED", "1", received.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        read = self.command_line("get", case["case_number"])
+        self.assertEqual(read[0], 0, read)
+        self.assertEqual(json.loads(read[1]), case)
+
+        rejected = self.command_line("submit", "--phone", "12345")
+        self.assertEqual((rejected[0], rejected[1]), (1, ""), rejected)
+        error = json.loads(rejected[2])
+        self.assertEqual(error["code"], "INVALID_ARGUMENT")
+        bad_request = next(d for d in error["details"] if d["@type"] == "google.rpc.BadRequest")
+        self.assertEqual([v["field"] for v in bad_request["field_violations"]], ["customer.phone"])
 
 
 class StubGenerationTests(unittest.TestCase):
