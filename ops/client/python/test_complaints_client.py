@@ -312,6 +312,15 @@ class ClientTests(unittest.TestCase):
         bad_request = next(d for d in error["details"] if d["@type"] == "google.rpc.BadRequest")
         self.assertEqual([v["field"] for v in bad_request["field_violations"]], ["customer.phone"])
 
+    def test_preview_prints_the_worked_example_reply_due_time_in_utc(self):
+        code, out, err = self.command_line("preview", "--received", "2026-09-29T10:00:00+08:00")
+
+        self.assertEqual(code, 0, err)
+        deadlines = json.loads(out)["deadlines"]
+        self.assertEqual([d["clock"] for d in deadlines], ["CLOCK_KIND_DISPATCH", "CLOCK_KIND_FIRST_CONTACT", "CLOCK_KIND_REPLY"])
+        reply = deadlines[2]
+        self.assertEqual((reply["due_time"], reply["limit"], reply["calendar_covered"]), ("2026-10-10T16:00:00Z", "4 working days", True))
+
 
 class StubGenerationTests(unittest.TestCase):
     """protostubs' rewrite of proto3 `optional` for a protoc that predates it (pure text; no server)."""
