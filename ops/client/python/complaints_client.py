@@ -119,7 +119,11 @@ def error_details(error):
     status = status_pb2.Status.FromString(trailer)
     decoded = []
     for detail in status.details:
-        message = symbol_database.Default().GetSymbol(detail.TypeName())()
+        try:
+            message = symbol_database.Default().GetSymbol(detail.TypeName())()
+        except KeyError:  # a detail type this client has no stub for: kept as the packed Any
+            decoded.append(detail)
+            continue
         detail.Unpack(message)
         decoded.append(message)
     return decoded

@@ -84,32 +84,32 @@ def rewrite_optional(text):
     return OPTIONAL_FIELD.sub(lambda m: f"{m[1]}oneof _{m[3]} {{ {m[2]} {m[3]}{m[4]}; }}", text)
 
 
-def _closure(google_dir):
+def _closure(protos_dir, google_dir):
     """Every .proto under protos/, the google.rpc error protos and what they import, transitively, as (name, path).
     google/protobuf/* is left out: grpc_tools has the sources and the protobuf runtime the Python modules."""
-    pending = [os.path.relpath(os.path.join(d, f), REPO_PROTOS).replace(os.sep, "/")
-               for d, _, files in os.walk(REPO_PROTOS) for f in files if f.endswith(".proto")] + ERROR_PROTOS
+    pending = [os.path.relpath(os.path.join(d, f), protos_dir).replace(os.sep, "/")
+               for d, _, files in os.walk(protos_dir) for f in files if f.endswith(".proto")] + ERROR_PROTOS
     found = {}
     while pending:
         name = pending.pop()
         if name in found or name.startswith("google/protobuf/"):
             continue
-        source = next((os.path.join(root, name) for root in (REPO_PROTOS, google_dir)
+        source = next((os.path.join(root, name) for root in (protos_dir, google_dir)
                        if os.path.isfile(os.path.join(root, name))), None)
         if source is None:
-            raise StubError(f"cannot find {name} under {REPO_PROTOS} or {google_dir}")
+            raise StubError(f"cannot find {name} under {protos_dir} or {google_dir}")
         found[name] = source
         with open(source, encoding="utf-8") as f:
             pending.extend(IMPORT.findall(f.read()))
     return sorted(found.items())
 
 
-def generate(out_dir):
-    """Compiles protos/ (and the google/rpc files) into out_dir; returns the names of the .proto files compiled."""
+def generate(out_dir, protos_dir=REPO_PROTOS):
+    """Compiles protos_dir (and the google/rpc files) into out_dir; returns the names of the .proto files compiled."""
     work = tempfile.mkdtemp(prefix="complaints-protos-")
     try:
         flags = optional_support(work)
-        files = _closure(google_protos_dir())
+        files = _closure(protos_dir, google_protos_dir())
         for name, source in files:
             target = os.path.join(work, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)

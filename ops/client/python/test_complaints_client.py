@@ -11,10 +11,13 @@ PostgreSQL and runs each test here as its own process; the tests that need a ser
 
 import contextlib
 import datetime
+import importlib
 import io
 import json
 import os
 import secrets
+import sys
+import tempfile
 import unittest
 import uuid
 
@@ -348,6 +351,30 @@ class StubGenerationTests(unittest.TestCase):
         source = 'syntax = "proto2";\nmessage M { optional int32 x = 1; }\n'
 
         self.assertEqual(protostubs.rewrite_optional(source), source)
+
+    def test_a_contract_with_an_optional_field_compiles_and_the_field_keeps_its_presence(self):
+        with tempfile.TemporaryDirectory() as protos, tempfile.TemporaryDirectory() as out:
+            os.makedirs(os.path.join(protos, "optionalprobe", "v1"))
+            with open(os.path.join(protos, "optionalprobe", "v1", "reading.proto"), "w", encoding="utf-8") as f:
+                f.write('syntax = "proto3";\npackage optionalprobe.v1;\nimport "google/protobuf/timestamp.proto";\n'
+                        "message Reading {\n  string meter = 1;\n  optional int32 kwh = 2;\n"
+                        "  optional google.protobuf.Timestamp read_time = 3;\n}\n")
+
+            compiled = protostubs.generate(out, protos_dir=protos)
+            sys.path.insert(0, out)
+            try:
+                reading_pb2 = importlib.import_module("optionalprobe.v1.reading_pb2")
+            finally:
+                sys.path.remove(out)
+
+            self.assertIn("optionalprobe/v1/reading.proto", compiled)
+            self.assertIn("google/rpc/error_details.proto", compiled)
+            reading = reading_pb2.Reading(meter="m-1")
+            self.assertFalse(reading.HasField("kwh"))
+            reading.kwh = 0
+            back = reading_pb2.Reading.FromString(reading.SerializeToString())
+            self.assertTrue(back.HasField("kwh"), "an optional field set to its default is still present after a round trip")
+            self.assertFalse(back.HasField("read_time"))
 
     def test_the_generated_error_details_keep_field_presence(self):
         violation = error_details_pb2.QuotaFailure.Violation()  # future_quota_value is `optional` in error_details.proto
