@@ -16,6 +16,7 @@ import io
 import json
 import os
 import secrets
+import socket
 import sys
 import tempfile
 import unittest
@@ -239,6 +240,18 @@ class ClientTests(unittest.TestCase):
         self.assertEqual((stored.id, stored.case_number, stored.etag), (flaky.lost.id, flaky.lost.case_number, "1"))
         _, cases = self.listed(customer_account_number=account)
         self.assertEqual(cases, [stored.id], "the server stored the case once")
+
+    def test_a_submit_to_a_server_that_is_not_there_is_retried_then_fails_unavailable(self):
+        with socket.socket() as closed:  # a loopback port nothing listens on
+            closed.bind(("127.0.0.1", 0))
+            address = f"127.0.0.1:{closed.getsockname()[1]}"
+        waits = []
+        with cc.Client(address, "any-token") as nowhere:
+            with self.assertRaises(grpc.RpcError) as raised:
+                cc.submit_with_retry(nowhere.complaints, cc.sample_submission(unique("py-down"), recently()), sleep=waits.append)
+
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertEqual(waits, [0.3, 0.6], "three attempts, backing off between them")
 
     def test_the_same_request_id_with_other_content_is_already_exists_with_error_info_request_id_reused(self):
         request = cc.sample_submission(unique("py-reuse"), recently(), phone=mobile())
