@@ -154,6 +154,9 @@ main() {
   # never skip, without it. Their screenshots land beside the TRX files.
   ensure_packages chromium || echo "test.sh: could not install chromium; the report and dashboard browser tests will fail" >&2
   export REPORT_SCREENSHOT_DIR=$RESULTS/reports
+  # The Python caller suite (ops/client/python, run by tests/…/Clients/PythonClientTests.cs with /usr/bin/python3): Debian's
+  # gRPC runtime and stub generator; its google/rpc protos come from ops/client's npm packages (next step).
+  ensure_packages python3-grpcio python3-grpc-tools || echo "test.sh: could not install python3-grpcio python3-grpc-tools; the Python client tests will fail" >&2
 
   step "npm ci --prefix ops/client"
   if ! ensure_node_client; then
