@@ -227,7 +227,9 @@ public static class AnalysisReportFiles
         for (var i = 0; i < rows.Count; i++)
         {
             var y = 24 + i * rowHeight;
-            h.Append(CultureInfo.InvariantCulture, $"<text class=\"label\" x=\"0\" y=\"{y + 15}\">{E(rows[i].Label)}</text>");
+            // Long labels (root-cause names) are cut to fit beside the bars; the full label is in each bar's tooltip.
+            var label = rows[i].Label.Length > 12 ? rows[i].Label[..11] + "…" : rows[i].Label;
+            h.Append(CultureInfo.InvariantCulture, $"<text class=\"label\" x=\"0\" y=\"{y + 15}\">{E(label)}</text>");
             for (var j = 0; j < series.Length; j++)
             {
                 var value = series[j].Pick(rows[i].Counts);
