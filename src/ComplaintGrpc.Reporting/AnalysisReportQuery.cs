@@ -31,7 +31,6 @@ public static class AnalysisReportQuery
             s0 = months[0].Start.UtcDateTime, e0 = months[0].CutOff.UtcDateTime,
             s1 = months[1].Start.UtcDateTime, e1 = months[1].CutOff.UtcDateTime,
             s2 = months[2].Start.UtcDateTime, e2 = months[2].CutOff.UtcDateTime,
-            closed = nameof(CaseAction.Closed), approved = nameof(CaseAction.ClosureApproved),
         };
         CommandDefinition Command(string sql) => new(sql, p, tx, commandTimeoutSeconds, cancellationToken: ct);
         // Short grouped reads: compiling them costs more than running them.
@@ -46,14 +45,16 @@ public static class AnalysisReportQuery
             GROUP BY GROUPING SETS ((p.k, c.category, c.sub_category), (p.k, c.channel), (p.k, c.unit_id))
             """))).ToList();
 
-        // Closed: distinct cases with a closing event in the period, with the finding in force at the period's cut-off
-        // (the latest version recorded before it and not set aside before it).
+        // Closed: distinct cases with a closing event in the period (one index range per period over the partial index
+        // complaint_events_closing, whose predicate these literals must match), with the finding in force at the period's
+        // cut-off (the latest version recorded before it and not set aside before it).
         var closed = (await connection.QueryAsync<(int K, string Dim, string Key, int N)>(Command($"""
             WITH {Periods},
             closed AS (
-                SELECT DISTINCT p.k, p.e, ev.complaint_id
-                FROM periods p JOIN complaint_events ev
-                  ON ev.action IN (@closed, @approved) AND ev.occurred_at >= p.s AND ev.occurred_at < p.e AND ev.to_status = 'Closed'),
+                SELECT p.k, p.e, x.complaint_id
+                FROM periods p CROSS JOIN LATERAL (
+                    SELECT DISTINCT ev.complaint_id FROM complaint_events ev
+                    WHERE ev.to_status = 'Closed' AND ev.action IN ('Closed', 'ClosureApproved') AND ev.occurred_at >= p.s AND ev.occurred_at < p.e) x),
             found AS (
                 SELECT cl.k, cl.complaint_id, f.version, f.outcome
                 FROM closed cl LEFT JOIN LATERAL (
