@@ -126,8 +126,17 @@ public sealed class AnalysisReportFixture : ServerHost, IAsyncLifetime
             Local(2026, 10, 22, 10, 0), Substantiation.Unsubstantiated);
         Open("O4", Local(2026, 10, 20, 9, 0), Category.SupplyQuality, SubCategory.Voltage, CaseChannel.CityHotline12345);
         Open("O5", Local(2026, 10, 31, 23, 30), Category.Outage, SubCategory.Outage, CaseChannel.Counter, CityA);
-        // November: after the cut-off.
+        // November: after the cut-off. N1 is received; O3's finding is changed to 属实 (service_awareness), which the
+        // October report must not see (findings count as in force at the cut-off).
         Open("N1", Local(2026, 11, 1, 0, 10), Category.Outage, SubCategory.Outage, CaseChannel.Phone95598);
+        // A change after close is a supervisor's above the reviewer's unit (the station), other than the reviewer.
+        using var province = ChannelFor(DevTokens.Mint(Auth, "ma-province-supervisor", [Roles.Supervisor], unit: Province,
+            lifetime: TimeSpan.FromDays(800), now: Clock.GetUtcNow().AddDays(-1)));
+        var above = new ComplaintService.ComplaintServiceClient(province);
+        At(Local(2026, 11, 1, 1, 0), () => Step("O3", c => above.ChangeFindingAsync(new ChangeFindingRequest
+        {
+            Id = c.Id, Etag = c.Etag, Reason = "复核：确有电价执行差错", Finding = FindingOf(c, Substantiation.Substantiated, "service_awareness"),
+        }).ResponseAsync));
 
         foreach (var (at, _, step) in steps.OrderBy(s => s.At).ThenBy(s => s.Order))
         {

@@ -12,7 +12,8 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 /// worked out by hand. Received in October: O1-O5; in September: S1, S2, S3, A1; in October 2025: Y1, Y2. Closed in
 /// October: O1 (属实, weather_external), O3 (不属实), S2 (部分属实, equipment_grid + skills); in September: S1 (不属实);
 /// in October 2025: Y1 (属实, weather_external). Units as now: O1, O3, S2, Y1 at the station (under city A), O5 and S3
-/// at city A, O2 and S1 at city B; O4, A1, Y2 undispatched.
+/// at city A, O2 and S1 at city B; O4, A1, Y2 undispatched. O3's finding is changed to 属实 after the cut-off: the
+/// October figures still count it as 不属实, with no service_awareness cause.
 /// </summary>
 public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixture<AnalysisReportFixture>
 {
@@ -102,6 +103,14 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
                 (Substantiation.Unsubstantiated, Counts(1, 1, 0), Share(1, 3), Share(1, 1), Share(0, 1)),
             ],
             report.Substantiation.Select(o => (o.Outcome, o.Cases, o.Share, o.SharePreviousMonth, o.SharePreviousYear)));
+
+        // The change after the cut-off is on record (so the figures above show that it was not counted).
+        await using (var c = await host.Database.OpenConnectionAsync())
+        {
+            Assert.Equal(1, await c.ExecuteScalarAsync<int>(
+                "SELECT count(*)::int FROM case_findings WHERE version = 2 AND outcome = 'Substantiated' AND recorded_at >= @cutOff",
+                new { cutOff = Local(2026, 11, 1, 0, 0).UtcDateTime }));
+        }
 
         // Not computed in this version (their tables do not exist yet): unset, never zeros.
         Assert.Null(report.TopHotspots);
