@@ -153,6 +153,9 @@ main() {
   # Hangfire dashboard is driven in it through playwright-core (tests/…/Dashboard/DashboardBrowserTests.cs); both fail,
   # never skip, without it. Their screenshots land beside the TRX files.
   ensure_packages chromium || echo "test.sh: could not install chromium; the report and dashboard browser tests will fail" >&2
+  # fonts-noto-cjk: without CJK fonts Chromium draws Chinese as empty boxes; the monthly report's browser test
+  # (tests/…/Reports/AnalysisReportBrowserTests.cs) compares rendered glyphs and fails without them.
+  ensure_packages fonts-noto-cjk || echo "test.sh: could not install fonts-noto-cjk; the monthly report's browser test will fail" >&2
   export REPORT_SCREENSHOT_DIR=$RESULTS/reports
   # The Python caller suite (ops/client/python, run by tests/…/Clients/PythonClientTests.cs with /usr/bin/python3): Debian's
   # gRPC runtime and stub generator; its google/rpc protos come from ops/client's npm packages (next step).

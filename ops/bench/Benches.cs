@@ -372,6 +372,75 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
             Verdict(stored is { } b && b <= 1048576 && messageBytes <= 1048576)));
     }
 
+    /// <summary>The monthly analysis report of last month (replace = true, so it is computed), against a bare GROUP BY of
+    /// the three months' received cases by category, channel and unit; then once more, not timed, under auto_explain.</summary>
+    public async Task MonthlyReportAsync(long cases)
+    {
+        var zone = DeadlineCalculator.DefaultZone;
+        var local = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime);
+        var first = new DateOnly(local.Year, local.Month, 1).AddMonths(-1);
+        var month = first.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        DateTime Utc(DateOnly d)
+        {
+            var midnight = d.ToDateTime(TimeOnly.MinValue);
+            return new DateTimeOffset(midnight, zone.GetUtcOffset(midnight)).UtcDateTime;
+        }
+        var received = await ScalarAsync<long>("SELECT count(*) FROM complaints WHERE received_at >= $1 AND received_at < $2", Utc(first), Utc(first.AddMonths(1)));
+        say($"monthly report: RunAnalysisReport {month} over {cases:N0} cases, {received:N0} received in the month");
+        var client = new ReportService.ReportServiceClient(channels[0]);
+        var watch = Stopwatch.StartNew();
+        string figure;
+        double seconds;
+        var ok = false;
+        try
+        {
+            await client.RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = month, Replace = true }, Auth(adminToken), deadline: DateTime.UtcNow.AddSeconds(900));
+            seconds = watch.Elapsed.TotalSeconds;
+            figure = $"{seconds:0.00} s end to end";
+            ok = true;
+        }
+        catch (RpcException e)
+        {
+            seconds = watch.Elapsed.TotalSeconds;
+            figure = $"failed: {e.StatusCode} after {seconds:0.0} s";
+        }
+
+        var bare = Stopwatch.StartNew();
+        foreach (var start in new[] { first, first.AddMonths(-1), first.AddYears(-1) })
+        {
+            await ExecAsync("SELECT category, sub_category, channel, unit_id, count(*) FROM complaints WHERE received_at >= $1 AND received_at < $2 GROUP BY 1, 2, 3, 4",
+                Utc(start), Utc(start.AddMonths(1)));
+        }
+        var baseline = bare.Elapsed.TotalSeconds;
+        if (ok)
+        {
+            try
+            {
+                await ExecAsync("ALTER SYSTEM SET auto_explain.log_min_duration = '0'");
+                await ExecAsync("ALTER SYSTEM SET auto_explain.log_analyze = on");
+                await ExecAsync("ALTER SYSTEM SET auto_explain.log_buffers = on");
+                await ExecAsync("SELECT pg_reload_conf()");
+                await Task.Delay(500);
+                await client.RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = month, Replace = true }, Auth(adminToken), deadline: DateTime.UtcNow.AddSeconds(900));
+                say("monthly report: profiled run (auto_explain, not timed); plans in the PostgreSQL log");
+            }
+            catch (Exception e) when (e is PostgresException or RpcException)
+            {
+                say($"monthly report: no profile ({e.Message.Split('\n')[0]})");
+            }
+            finally
+            {
+                await ExecAsync("ALTER SYSTEM RESET auto_explain.log_min_duration");
+                await ExecAsync("ALTER SYSTEM RESET auto_explain.log_analyze");
+                await ExecAsync("ALTER SYSTEM RESET auto_explain.log_buffers");
+                await ExecAsync("SELECT pg_reload_conf()");
+            }
+        }
+        say($"monthly report: {figure}; bare GROUP BY of the three months {baseline:0.00} s");
+        _rows.Add(new ResultRow("monthly report", $"RunAnalysisReport {month} at {cases:N0} cases, {received:N0} received in the month",
+            figure, $"{baseline:0.00} s (bare GROUP BY of the three months' received cases)", ok ? Ratio(seconds, baseline) : "-", "≤ 15 s", Verdict(ok && seconds <= 15)));
+    }
+
     /// <summary>The report's profile: it is run once more, not timed, with auto_explain logging the plan of every
     /// statement over 100 ms with actual times and buffers (to the PostgreSQL log, which ops/bench.sh keeps as
     /// .local/bench/postgres.log). Instrumenting every node slows the statements, so the measured run goes without it.</summary>

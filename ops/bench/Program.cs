@@ -115,6 +115,7 @@ try
     await Run("sweep", () => benches.SweepLargeAsync(cases));
     // The report runs before the enforcement set adds its open cases: 1M cases, about 200k open.
     await Run("report", () => benches.ReportAsync(cases));
+    await Run("monthly report", () => benches.MonthlyReportAsync(cases));
     await Run("get", () => benches.GetAsync(cases));
     await Run("list", () => benches.ListAsync(cases));
     await Run("enforcement rate", benches.EnforcementAsync);

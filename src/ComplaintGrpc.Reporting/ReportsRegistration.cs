@@ -18,6 +18,7 @@ public static class ReportsRegistration
             .Validate(o => ReportOptions.IsKnownZone(o.TimeZone), "Reports:TimeZone must be an IANA time zone id such as Asia/Shanghai.")
             .ValidateOnStart();
         builder.Services.AddSingleton<BacklogReports>();
+        builder.Services.AddSingleton<AnalysisReports>();
         builder.Services.AddSingleton<OverdueClocks>();
         builder.Services.AddTransient<BacklogReportJob>();
         return builder;

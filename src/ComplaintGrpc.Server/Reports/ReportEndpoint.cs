@@ -14,9 +14,11 @@ namespace ComplaintGrpc.Server.Reports;
 
 /// <summary>complaints.v1.ReportService: reads stored backlog reports, renders them as files, and lets an administrator
 /// (re)compute a past date, within the call or as a Hangfire job for the worker.</summary>
-public sealed class ReportEndpoint(BacklogReports reports, OverdueClocks overdueClocks, IBackgroundJobClient jobs, TimeProvider clock)
+public sealed partial class ReportEndpoint(BacklogReports reports, OverdueClocks overdueClocks, IBackgroundJobClient jobs, TimeProvider clock,
+    AnalysisReports analysisReports)
     : ReportService.ReportServiceBase
 {
+    private readonly AnalysisReports _analysisReports = analysisReports;
     private const int ChunkBytes = 64 * 1024;
     private const int DefaultOverduePage = 100, MaxOverduePage = 1000;
 

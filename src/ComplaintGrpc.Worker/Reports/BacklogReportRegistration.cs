@@ -22,6 +22,14 @@ public static class BacklogReportRegistration
         builder.Services.AddTransient<BacklogReportCronJob>();
         // Stored through the scheduler rather than the worker's AddQuartz call, which owns the one scheduler registration.
         builder.Services.AddHostedService<BacklogReportTrigger>();
+
+        // The monthly analysis report: a second clustered cron trigger, Reports:Monthly:DayOfMonth and :Time.
+        builder.Services.AddOptions<AnalysisReportScheduleOptions>().BindConfiguration("Reports:Monthly")
+            .ValidateDataAnnotations()
+            .Validate(o => o.IsWholeMinuteOfDay, "Reports:Monthly:Time must be a time of day in whole minutes, e.g. 07:00.")
+            .ValidateOnStart();
+        builder.Services.AddTransient<AnalysisReportCronJob>();
+        builder.Services.AddHostedService<AnalysisReportTrigger>();
         return builder;
     }
 }

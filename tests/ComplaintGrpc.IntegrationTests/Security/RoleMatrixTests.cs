@@ -47,6 +47,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["ListReports"] = [Supervisor, Inspector, Admin, Auditor],
         ["RunBacklogReport"] = [Admin],
         ["DownloadReport"] = [Supervisor, Inspector, Admin, Auditor],
+        ["GetAnalysisReport"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListAnalysisReports"] = [Supervisor, Inspector, Admin, Auditor],
+        ["RunAnalysisReport"] = [Admin],
+        ["DownloadAnalysisReport"] = [Supervisor, Inspector, Admin, Auditor],
         ["RecordFinding"] = [Supervisor],
         ["ChangeFinding"] = [Supervisor],
         ["GetFinding"] = AllRoles,
@@ -164,6 +168,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             await Organization.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = _department, UnitId = _own.Station, Name = "营销班" } });
             // A stored report for the report readers to read.
             await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
+            await new ReportService.ReportServiceClient(_channels[Admin]).RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = LastMonth });
         }
 
         private async Task<Complaint> PlaceAsync(Complaint c, Sample.Org org)
@@ -171,6 +176,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             c = await Complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = org.Station });
             return await Complaints.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = org.Handler });
         }
+
+        private static string LastMonth => DateTime.UtcNow.AddHours(8).AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
 
         private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -245,6 +252,13 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "RunBacklogReport": await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday }); break;
                     case "DownloadReport":
                         using (var download = reports.DownloadReport(new DownloadReportRequest { Format = ReportFormat.Html }))
+                            while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
+                    case "GetAnalysisReport": await reports.GetAnalysisReportAsync(new GetAnalysisReportRequest()); break;
+                    case "ListAnalysisReports": await reports.ListAnalysisReportsAsync(new ListAnalysisReportsRequest()); break;
+                    case "RunAnalysisReport": await reports.RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = LastMonth }); break;
+                    case "DownloadAnalysisReport":
+                        using (var download = reports.DownloadAnalysisReport(new DownloadAnalysisReportRequest { Format = ReportFormat.Html }))
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
                         break;
                     case "RecordFinding": await cases.RecordFindingAsync(new RecordFindingRequest { Id = target.Id, Etag = stale, Finding = Evaluation.Findings.Unsubstantiated(target) }); break;

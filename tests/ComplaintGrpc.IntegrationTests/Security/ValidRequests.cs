@@ -36,6 +36,8 @@ public sealed class ValidRequests
         var reports = new ReportService.ReportServiceClient(host.Channel);
         var reportDate = DateTime.UtcNow.AddHours(8).AddDays(-2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = reportDate, Wait = true });
+        var lastMonth = DateTime.UtcNow.AddHours(8).AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        await reports.RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = lastMonth });
 
         var r = new ValidRequests();
         void Seed<T>(Func<int, T> seed) where T : IMessage => r._seeds[typeof(T)] = n => seed(n);
@@ -85,6 +87,10 @@ public sealed class ValidRequests
         Seed(_ => new ListReportsRequest { PageSize = 10 });
         Seed(_ => new RunBacklogReportRequest { ReportDate = reportDate, Wait = false });
         Seed(_ => new DownloadReportRequest { ReportDate = reportDate, Format = ReportFormat.Csv, Table = ReportTable.Overdue });
+        Seed(_ => new GetAnalysisReportRequest { Month = lastMonth });
+        Seed(_ => new ListAnalysisReportsRequest { PageSize = 12 });
+        Seed(_ => new RunAnalysisReportRequest { Month = lastMonth });
+        Seed(_ => new DownloadAnalysisReportRequest { Month = lastMonth, Format = ReportFormat.Csv, Table = AnalysisReportTable.Category });
 
         var department = $"{prefix}-dep";
         await host.Organization.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = department, UnitId = org.Station, Name = "营销班" } });
