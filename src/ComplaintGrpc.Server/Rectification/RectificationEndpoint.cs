@@ -110,7 +110,7 @@ public sealed class RectificationEndpoint(NpgsqlDataSource db, TimeProvider cloc
                 INSERT INTO rectification_cases (rectification_id, complaint_id)
                 SELECT r.id, c.id FROM rectifications r
                 JOIN units su ON su.unit_id = r.scope_unit_id
-                JOIN complaints c ON c.received_at >= r.opened_at - make_interval(days => r.evaluation_days) AND c.received_at < r.opened_at
+                JOIN complaints c ON c.received_at >= r.opened_at - make_interval(hours => 24 * r.evaluation_days) AND c.received_at < r.opened_at
                 JOIN units cu ON cu.unit_id = c.unit_id
                 WHERE r.id = @id AND {RectificationScopeSql.Matches("r.scope", "su.path")}
                 """, new { id }, tx, cancellationToken: ct));
@@ -221,7 +221,7 @@ public sealed class RectificationEndpoint(NpgsqlDataSource db, TimeProvider cloc
         return WriteAsync(request.Id, request.Etag, v, RectificationStep.Complete, context, (step, row) =>
             step.ExecuteAsync("""
                 UPDATE rectifications SET status = 'Completed', completed_at = @now, completed_by = @by, completion_note = @Note,
-                    evaluate_at = @now + make_interval(days => evaluation_days), next_action_at = @next
+                    evaluate_at = @now + make_interval(hours => 24 * evaluation_days), next_action_at = @next
                 WHERE id = @Id
                 """, new { now = step.Now.UtcDateTime, by = step.Caller.Actor, request.Note, next = StoppedNext(row, step.Now), row.Id }));
     }
