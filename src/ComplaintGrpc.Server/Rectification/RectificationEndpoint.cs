@@ -42,13 +42,13 @@ public sealed class RectificationEndpoint(NpgsqlDataSource db, TimeProvider cloc
         await using var tx = await connection.BeginTransactionAsync(ct);
         var owner = await UnitAsync(connection, tx, request.OwnerUnitId, "owner_unit_id", ct);
         await RequireWriterAsync(connection, tx, caller, request.OwnerUnitId, ct);
-        if (Rectifications.DueDateProblem(open.DueDate, now, owner.Zone) is { } dueProblem)
-            throw DomainException.Invalid("due_date", dueProblem);
-
+        // A retry is answered before the due date is judged against today: it may come after that day has passed.
         var existing = await connection.QuerySingleOrDefaultAsync<RectificationRow>(new CommandDefinition(
             $"SELECT {RectificationRow.Columns} {RectificationRow.From} WHERE r.request_id = @RequestId", new { request.RequestId }, tx, cancellationToken: ct));
         if (existing is not null)
             return Replay(existing, hash, now);
+        if (Rectifications.DueDateProblem(open.DueDate, now, owner.Zone) is { } dueProblem)
+            throw DomainException.Invalid("due_date", dueProblem);
 
         var scope = request.Scope ?? new RectificationScope();
         var scopeUnitId = scope.UnitId.Length > 0 ? scope.UnitId : request.Hotspot is { } h ? h.UnitId : request.OwnerUnitId;
