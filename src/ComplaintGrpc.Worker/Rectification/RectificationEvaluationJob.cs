@@ -54,7 +54,7 @@ public sealed class RectificationEvaluationJob(NpgsqlDataSource db, TimeProvider
                  WHERE c.received_at >= r.completed_at AND c.received_at < r.completed_at + make_interval(hours => 24 * r.evaluation_days)
                    AND {RectificationScopeSql.Matches("r.scope", "su.path")}) AS after_count
             FROM due JOIN rectifications r ON r.id = due.id JOIN units su ON su.unit_id = r.scope_unit_id
-            """, new { now = now.UtcDateTime, size = options.Value.BatchSize }, tx, cancellationToken: ct))).ToList();
+            """, new { now = now.UtcDateTime, size = options.Value.EvaluationBatchSize }, tx, cancellationToken: ct))).ToList();
         if (due.Count == 0)
             return 0;
         var judged = due.Select(d => (d.Id, Outcome: RectificationEvaluation.Judge(d.BeforeCount, d.AfterCount, d.TargetReductionPercent, d.CustomerCount))).ToList();
