@@ -80,4 +80,30 @@ public sealed class RectificationClockTests(SweepHost host) : IClassFixture<Swee
         var done = await Rectifying.GetAsync(host, opened.Id);
         Assert.Equal((false, null, 0), (done.Overdue, done.BreachedTime, done.EscalationLevel));
     }
+
+    [Fact]
+    public async Task A_new_due_date_starts_a_new_round_whose_breach_is_raised_again()
+    {
+        var org = await host.OrganizationWithHeadsAsync();
+        host.AdvanceToLocal(9);
+        var client = Rectifying.Client(host);
+        var opened = await client.OpenRectificationAsync(Rectifying.FromHotspot(host, org.Units.Station, org.Units.County, "10kV东山线"));
+        var sweep = Rectifying.Sweep(host);
+        host.AdvanceTo(opened.DueTime.ToDateTimeOffset().AddMinutes(1));
+        await sweep.SweepAsync(CancellationToken.None);
+        var breached = await Rectifying.GetAsync(host, opened.Id);
+        Assert.Equal((1, opened.DueTime), (breached.EscalationLevel, breached.BreachedTime));
+
+        var moved = await client.UpdateRectificationAsync(new UpdateRectificationRequest { Id = opened.Id, Etag = breached.Etag, DueDate = Rectifying.DueDate(host, 5) });
+        Assert.Equal((false, null, 0), (moved.Overdue, moved.BreachedTime, moved.EscalationLevel));
+        var before = (await Rectifying.RaisedAsync(host, opened.Id)).Count;
+        await sweep.SweepAsync(CancellationToken.None);
+        Assert.Equal(before, (await Rectifying.RaisedAsync(host, opened.Id)).Count); // reminders of the past are not sent again
+
+        host.AdvanceTo(moved.DueTime.ToDateTimeOffset().AddMinutes(1));
+        await sweep.SweepAsync(CancellationToken.None);
+        await sweep.SweepAsync(CancellationToken.None);
+        Assert.Equal(2, (await Rectifying.RaisedAsync(host, opened.Id)).Count(r => r.Milestone == "breach"));
+        Assert.Equal(moved.DueTime, (await Rectifying.GetAsync(host, opened.Id)).BreachedTime);
+    }
 }
