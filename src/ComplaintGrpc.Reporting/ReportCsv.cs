@@ -14,7 +14,8 @@ namespace ComplaintGrpc.Reporting;
 public static class ReportCsv
 {
     public static readonly IReadOnlyList<ReportTable> Tables =
-        [ReportTable.Backlog, ReportTable.Ageing, ReportTable.Overdue, ReportTable.DueSoon, ReportTable.Flow, ReportTable.Trend, ReportTable.Ranking, ReportTable.Evaluation];
+        [ReportTable.Backlog, ReportTable.Ageing, ReportTable.Overdue, ReportTable.DueSoon, ReportTable.Flow, ReportTable.Trend, ReportTable.Ranking, ReportTable.Evaluation,
+            ReportTable.Rectifications];
 
     public static string Slug(ReportTable table) => table switch
     {
@@ -26,6 +27,7 @@ public static class ReportCsv
         ReportTable.Trend => "trend",
         ReportTable.Ranking => "ranking",
         ReportTable.Evaluation => "evaluation",
+        ReportTable.Rectifications => "rectifications",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -106,6 +108,10 @@ public static class ReportCsv
                     Row("质检待结论", "", e.OpenQualityQueue, "", "");
                     foreach (var f in e.FrequentlyComplainedPosts)
                         Row($"频繁被投诉岗位:{f.PostId}", f.UnitId, f.Substantiated, "", "");
+                    break;
+                case ReportTable.Rectifications:
+                    foreach (var row in RectificationReport.CsvRows(report.Rectifications ?? new RectificationFigures(), zone))
+                        Row(row);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(table));

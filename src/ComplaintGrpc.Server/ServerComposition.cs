@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Dashboard;
 using ComplaintGrpc.Server.Evaluation;
+using ComplaintGrpc.Storage.Rectification;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
@@ -89,6 +90,7 @@ public static class ServerComposition
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddScoped<CaseTransitions>();
         builder.Services.AddEvaluation(builder.Configuration);
+        builder.AddRectificationOptions();
         builder.Services.AddSingleton<PersonalDataInterceptor>();
         builder.Services.AddSingleton<CaseClocks>();
         builder.Services.AddSingleton<NotificationFeed>();
@@ -112,6 +114,7 @@ public static class ServerComposition
         app.MapGrpcService<SlaEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Evaluation.QualityEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<Rectification.RectificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)

@@ -3,6 +3,7 @@ using ComplaintGrpc.Storage;
 using ComplaintGrpc.Worker.Calendar;
 using ComplaintGrpc.Worker.Evaluation;
 using ComplaintGrpc.Worker.Notifications;
+using ComplaintGrpc.Worker.Rectification;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -68,6 +69,8 @@ public static class WorkerComposition
 
         // Quartz decides when: clustered on the same PostgreSQL, so with several workers each firing runs on one node.
         var connectionString = builder.Configuration.GetConnectionString("Complaints") ?? "";
+        builder.AddRectificationWork();
+        var rectification = builder.Configuration.GetSection("Rectification").Get<RectificationWorkOptions>() ?? new RectificationWorkOptions();
         builder.Services.AddQuartz(q =>
         {
             // One name for the whole cluster (it keys the qrtz_* rows); each process gets a generated instance id.
@@ -90,6 +93,7 @@ public static class WorkerComposition
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.DeadlineSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
                 job => job.WithIdentity("deadline-sweep"));
+            q.ScheduleRectificationJobs(options.DeadlineSweepInterval, rectification);
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         builder.AddCalendarCoverageCheck();

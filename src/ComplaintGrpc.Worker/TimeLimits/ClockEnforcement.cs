@@ -117,9 +117,13 @@ public static class ClockEnforcement
 
     /// <summary>The unit escalation level <paramref name="level"/> reaches: 1 is the case's unit, 2 its parent, and so on
     /// (the materialised path lists the chain); null beyond the top or before dispatch.</summary>
-    private static string? EscalationUnit(DueClockRow row, int level)
+    private static string? EscalationUnit(DueClockRow row, int level) => EscalationUnit(row.UnitPath, level);
+
+    /// <summary>The unit escalation level <paramref name="level"/> reaches from the last unit of <paramref name="unitPath"/>
+    /// (a materialised path): 1 is that unit, 2 its parent, and so on; null beyond the top.</summary>
+    public static string? EscalationUnit(string unitPath, int level)
     {
-        var chain = row.UnitPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var chain = unitPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var index = chain.Length - level;
         return index >= 0 && index < chain.Length ? chain[index] : null;
     }

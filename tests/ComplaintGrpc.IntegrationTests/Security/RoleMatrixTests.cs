@@ -68,6 +68,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["ListFrequentlyComplained"] = [Supervisor, Inspector, Admin, Auditor],
         ["ListOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
         ["DownloadOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
+        ["OpenRectification"] = [Supervisor, Admin],
+        ["GetRectification"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListRectifications"] = [Supervisor, Inspector, Admin, Auditor],
+        ["UpdateRectification"] = [Supervisor, Admin],
+        ["CompleteRectification"] = [Supervisor, Admin],
+        ["CancelRectification"] = [Supervisor, Admin],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -75,9 +81,11 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         "DispatchToUnit", "AssignHandler", "AcceptAssignment", "ReturnAssignment", "RecordFirstContact", "ReplyToCustomer",
         "RecordCallback", "SuspendComplaint", "ResumeComplaint", "CloseComplaint", "ReopenComplaint", "RegradeComplaint",
         "RecordFinding", "ChangeFinding", "ApproveClosure", "RejectClosure", "RecordQualityVerdict",
+        // A rectification is written by the supervisors of its owner unit's chain: the same answers as a case write.
+        "UpdateRectification", "CompleteRectification", "CancelRectification",
     ];
 
-    private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding"];
+    private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding", "GetRectification"];
     private static readonly HashSet<string> Inbox = ["ListNotifications", "WatchNotifications"];
 
     public static TheoryData<string, string, bool> Matrix()
@@ -93,7 +101,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     [Fact]
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
-        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor }
+        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor,
+            RectificationService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -118,6 +127,9 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         if (CaseReads.Contains(rpc))
             return foreign && !seesAll ? StatusCode.NotFound : StatusCode.OK;
         if (Inbox.Contains(rpc))
+            return foreign && !seesAll ? StatusCode.PermissionDenied : StatusCode.OK;
+        // Opening one for a unit outside the caller's subtree is refused; inside it, it is opened.
+        if (rpc == "OpenRectification")
             return foreign && !seesAll ? StatusCode.PermissionDenied : StatusCode.OK;
         return StatusCode.OK;
     }
@@ -147,6 +159,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
 
         public Complaint OwnCase { get; private set; } = null!;
         public Complaint ForeignCase { get; private set; } = null!;
+        public ComplaintGrpc.Contracts.V1.Rectification OwnRectification { get; private set; } = null!;
+        public ComplaintGrpc.Contracts.V1.Rectification ForeignRectification { get; private set; } = null!;
 
         public Task ReadyAsync() => _ready ??= BuildAsync();
 
@@ -166,6 +180,9 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             ForeignCase = await PlaceAsync(await Complaints.SubmitComplaintAsync(Sample.Complaint()), _other);
             _department = Sample.Id("dep");
             await Organization.CreateDepartmentAsync(new CreateDepartmentRequest { Department = new Department { DepartmentId = _department, UnitId = _own.Station, Name = "营销班" } });
+            var rectifications = new RectificationService.RectificationServiceClient(_channels[Admin]);
+            OwnRectification = await rectifications.OpenRectificationAsync(OpenRectification(_own));
+            ForeignRectification = await rectifications.OpenRectificationAsync(OpenRectification(_other));
             // A stored report for the report readers to read.
             await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
             await new ReportService.ReportServiceClient(_channels[Admin]).RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = LastMonth });
@@ -178,6 +195,14 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         }
 
         private static string LastMonth => DateTime.UtcNow.AddHours(8).AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>A rectification of the organisation's station, opened from a feeder hotspot of its county.</summary>
+        public static OpenRectificationRequest OpenRectification(Sample.Org org) => new()
+        {
+            RequestId = Sample.Id("rq"), OwnerUnitId = org.Station, Plan = "更换老旧导线", TargetReductionPercent = 50,
+            DueDate = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            Hotspot = new HotspotReference { Grain = RectificationGrain.Feeder, Key = "10kV东山线", UnitId = org.County },
+        };
 
         private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -194,6 +219,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var sla = new SlaService.SlaServiceClient(channel);
             var reports = new ReportService.ReportServiceClient(channel);
             var quality = new QualityService.QualityServiceClient(channel);
+            var rectifications = new RectificationService.RectificationServiceClient(channel);
+            var rectification = foreign ? ForeignRectification : OwnRectification;
             var target = foreign ? ForeignCase : OwnCase;
             var handler = foreign ? _other.Handler : _own.Handler;
             var station = foreign ? _other.Station : _own.Station;
@@ -294,6 +321,18 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "DownloadOverdueClocks":
                         using (var download = reports.DownloadOverdueClocks(new DownloadOverdueClocksRequest { UnitId = station }))
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
+                    case "OpenRectification": await rectifications.OpenRectificationAsync(OpenRectification(foreign ? _other : _own)); break;
+                    case "GetRectification": await rectifications.GetRectificationAsync(new GetRectificationRequest { Id = rectification.Id }); break;
+                    case "ListRectifications": await rectifications.ListRectificationsAsync(new ListRectificationsRequest()); break;
+                    case "UpdateRectification":
+                        await rectifications.UpdateRectificationAsync(new UpdateRectificationRequest { Id = rectification.Id, Etag = stale, Plan = "p" });
+                        break;
+                    case "CompleteRectification":
+                        await rectifications.CompleteRectificationAsync(new CompleteRectificationRequest { Id = rectification.Id, Etag = stale });
+                        break;
+                    case "CancelRectification":
+                        await rectifications.CancelRectificationAsync(new CancelRectificationRequest { Id = rectification.Id, Etag = stale, Reason = "r" });
                         break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }

@@ -111,6 +111,22 @@ public sealed class ValidRequests
         Seed(n => new DefineRootCauseRequest { RootCause = new RootCause { Code = $"fz_{n}", Name = "测试原因", Active = true } });
         Seed(_ => new ListOverdueClocksRequest { PageSize = 20, UnitId = org.County, Clock = ClockKind.Reply, Category = Category.Outage });
         Seed(_ => new DownloadOverdueClocksRequest { UnitId = org.County, Clock = ClockKind.FirstContact, Category = Category.Outage });
+
+        var rectifications = new RectificationService.RectificationServiceClient(host.Channel);
+        var dueDate = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        OpenRectificationRequest OpenFromHotspot(string requestId) => new()
+        {
+            RequestId = requestId, OwnerUnitId = org.Station, Plan = "更换10kV东山线老旧导线", DueDate = dueDate, TargetReductionPercent = 50,
+            Hotspot = new HotspotReference { Grain = RectificationGrain.Feeder, Key = "10kV东山线", UnitId = org.County },
+            Scope = new RectificationScope { Categories = { Category.Outage } },
+        };
+        var rectification = await rectifications.OpenRectificationAsync(OpenFromHotspot($"{prefix}-rect"));
+        Seed(n => OpenFromHotspot($"{prefix}-rect-{n}"));
+        Seed(_ => new GetRectificationRequest { Id = rectification.Id });
+        Seed(_ => new ListRectificationsRequest { UnitId = org.County, Statuses = { RectificationStatus.Open }, OverdueOnly = false, PageSize = 10 });
+        Seed(_ => new UpdateRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Plan = "更换导线并加装分段开关", DueDate = dueDate });
+        Seed(_ => new CompleteRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Note = "导线已更换" });
+        Seed(_ => new CancelRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Reason = "并入上级整改" });
         return r;
     }
 }
