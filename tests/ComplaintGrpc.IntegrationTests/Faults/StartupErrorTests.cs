@@ -9,6 +9,7 @@ namespace ComplaintGrpc.IntegrationTests.Faults;
 /// server or worker process with the bad configuration and waits (polling, generous timeout) for it to exit by itself.
 /// </summary>
 [Trait("Suite", "Faults")]
+[Collection(FaultSuite.Name)]
 public sealed class StartupErrorTests
 {
     private const int ConfigurationError = 78;

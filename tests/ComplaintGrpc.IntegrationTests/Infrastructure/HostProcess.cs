@@ -69,6 +69,45 @@ public sealed class HostProcess : IAsyncDisposable
             else start.Environment[key] = value;
         }
 
+        return Launch(name, start);
+    }
+
+    /// <summary>Starts one of the repository's scripts (<c>ops/run.sh</c>, <c>ops/test.sh</c>) with bash, from the
+    /// repository root, with the given environment changes (null removes a variable).</summary>
+    public static HostProcess StartScript(string script, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var root = RepositoryRoot();
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        start.ArgumentList.Add(Path.Combine(root, script));
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        }
+        return Launch(script, start);
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ComplaintGrpc.sln")))
+                return directory.FullName;
+        }
+        throw new InvalidOperationException($"No ComplaintGrpc.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static HostProcess Launch(string name, ProcessStartInfo start)
+    {
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var host = new HostProcess(name, process);
         process.OutputDataReceived += (_, e) => host.Append(e.Data, host._outputClosed);
