@@ -6,10 +6,10 @@ using Google.Protobuf.WellKnownTypes;
 namespace ComplaintGrpc.IntegrationTests.Faults;
 
 /// <summary>
-/// The worker process killed with SIGKILL in the middle of enforcing many due clocks (small batches, so the sweep
-/// takes many transactions), then a new worker started: every clock is acted on exactly once. One ClockBreached per
-/// clock, no notification raised twice, nothing left due; the batch the kill cut through was rolled back whole and done
-/// again by the new worker.
+/// The worker process killed with SIGKILL, or stopped with SIGTERM, in the middle of enforcing many due clocks (small
+/// batches, so the sweep takes many transactions), then a new worker started: every clock is acted on exactly once.
+/// One ClockBreached per clock, no notification raised twice, nothing left due; a batch the kill cut through was rolled
+/// back whole and done again by the new worker, and SIGTERM ends the process with whole batches only and exit 0.
 /// </summary>
 [Trait("Suite", "Faults")]
 [Collection(FaultSuite.Name)]
@@ -70,6 +70,49 @@ public sealed class WorkerCrashTests(WorkerCrashTests.BusyServerHost host) : ICl
         // reminder-50, reminder-80, last-call and breach to the handler, the breach escalated to the station head.
         Assert.Equal(Cases * 5, raised.Count);
         Assert.False(second.HasExited, second.Output);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_with_sigterm_mid_enforcement_exits_0_with_whole_batches_only()
+    {
+        var units = await Sample.OrganizationAsync(host.Organization);
+        var head = Sample.Id("head");
+        await host.Organization.CreateHandlerAsync(new CreateHandlerRequest { Handler = new Handler { HandlerId = head, UnitId = units.Station, Name = "主管", Role = HandlerRole.Supervisor } });
+        var ids = await CreateOverdueCasesAsync(units);
+
+        var settings = HostProcess.WorkerSettings(host.ConnectionString);
+        settings["Worker__ClockBatchSize"] = "5";
+        await using (var first = HostProcess.Start(HostProcess.Worker, settings))
+        {
+            await Poll.UntilAsync(() => BreachesAsync(ids), n => n > 0, TimeSpan.FromMinutes(2), "the worker to breach a clock; its output:\n" + first.Output);
+            first.Terminate();
+            var status = await first.WaitForExitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(status == 0, $"the worker exited {status}, not 0, on SIGTERM:{Environment.NewLine}{first.Output}");
+        }
+
+        // Every case breached so far has all of its breach's notifications: a batch is all or nothing.
+        await using (var connection = await host.Database.OpenConnectionAsync())
+        {
+            var partial = await connection.ExecuteScalarAsync<long>("""
+                SELECT count(*) FROM complaints c
+                WHERE c.id = ANY(@ids::uuid[])
+                  AND EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = c.id AND e.action = 'ClockBreached')
+                  AND (SELECT count(*) FROM notifications n WHERE n.complaint_id = c.id AND n.clock = 'FirstContact') <> 5
+                """, new { ids });
+            Assert.Equal(0, partial);
+        }
+
+        await using var second = HostProcess.Start(HostProcess.Worker, settings);
+        await Poll.UntilAsync(() => DueAsync(ids), n => n == 0, TimeSpan.FromMinutes(3),
+            "the restarted worker to act on every due clock; its output:\n" + second.Output);
+        await using var check = await host.Database.OpenConnectionAsync();
+        var firstContactBreaches = (await check.QueryAsync<long>("""
+            SELECT (SELECT count(*) FROM complaint_events e
+                    WHERE e.complaint_id = c.id AND e.action = 'ClockBreached' AND e.details->>'clock' = 'FirstContact')
+            FROM complaints c WHERE c.id = ANY(@ids::uuid[])
+            """, new { ids })).ToList();
+        Assert.Equal(Cases, firstContactBreaches.Count);
+        Assert.All(firstContactBreaches, n => Assert.Equal(1, n));
     }
 
     private async Task<string[]> CreateOverdueCasesAsync(Sample.Org units)
