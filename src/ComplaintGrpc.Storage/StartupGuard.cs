@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -50,44 +51,47 @@ public static partial class StartupGuard
         if (problem is not null)
             return Fail(name, problem, status);
 
-        IHost host;
+        IHost? host = null;
         try
         {
             host = build();
+            // The options validated on start, checked here rather than inside StartAsync, whose own error log would
+            // repeat the failure with a stack trace before the one line below.
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            await host.StartAsync();
         }
         catch (Exception e) when (SettingProblem(e, configuration) is { } setting)
         {
+            await DisposeAsync(host);
             return Fail(name, setting, ConfigurationError);
+        }
+#pragma warning disable CA1031 // The last resort of start-up: one line saying what failed, then the details, instead of an abort.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Fail(name, $"{e.GetType().Name}: {FirstLine(e.Message)}; the details follow", StartFailed);
+            await Console.Error.WriteLineAsync(e.ToString());
+            await DisposeAsync(host);
+            return StartFailed;
         }
 
         try
         {
-            try
-            {
-                await host.StartAsync();
-            }
-            catch (Exception e) when (SettingProblem(e, configuration) is { } setting)
-            {
-                return Fail(name, setting, ConfigurationError);
-            }
-#pragma warning disable CA1031 // The last resort of start-up: one line saying what failed, then the details, instead of an abort.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                Fail(name, $"{e.GetType().Name}: {FirstLine(e.Message)}; the details follow", StartFailed);
-                await Console.Error.WriteLineAsync(e.ToString());
-                return StartFailed;
-            }
             await host.WaitForShutdownAsync();
             return 0;
         }
         finally
         {
-            if (host is IAsyncDisposable asyncDisposable)
-                await asyncDisposable.DisposeAsync();
-            else
-                host.Dispose();
+            await DisposeAsync(host);
         }
+    }
+
+    private static async ValueTask DisposeAsync(IHost? host)
+    {
+        if (host is IAsyncDisposable asyncDisposable)
+            await asyncDisposable.DisposeAsync();
+        else
+            host?.Dispose();
     }
 
     /// <summary>What is wrong with <c>ConnectionStrings:Complaints</c>, in one sentence with the fix; null when nothing is.
@@ -221,6 +225,8 @@ public static partial class StartupGuard
         if (!member.Success)
             return failure;
         var name = member.Groups["member"].Value;
+        if (name.Length == 0)
+            return member.Groups["error"].Value;
         var key = configuration.AsEnumerable()
             .Select(pair => pair.Key)
             .FirstOrDefault(k => k.EndsWith(":" + name, StringComparison.OrdinalIgnoreCase));
@@ -260,6 +266,6 @@ public static partial class StartupGuard
     [GeneratedRegex(@"Failed to convert configuration value '?.*?'? at '(?<key>[^']+)' to type '(?<type>[^']+)'", RegexOptions.Singleline)]
     private static partial Regex ConversionFailure();
 
-    [GeneratedRegex(@"members?: '(?<member>[^']+)' with the error: '(?<error>.*)'\.?$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"members?: '(?<member>[^']*)' with the error: '(?<error>.*)'\.?$", RegexOptions.Singleline)]
     private static partial Regex AnnotatedMember();
 }

@@ -119,6 +119,34 @@ public sealed class StartupErrorTests
         Assert.Contains("must be between", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_options_class_rule_without_a_member_is_given_as_written()
+    {
+        var database = await TestDatabase.CreateAsync();
+
+        var line = await StartAndExpectOneErrorAsync(HostProcess.Server, ConfigurationError, database,
+            new() { ["Auth__SigningKey"] = null, ["Auth__SigningKeyFile"] = null, ["Auth__Authority"] = null });
+
+        Assert.Contains("invalid setting: Set Auth:Authority (OIDC) or Auth:SigningKeyFile / Auth:SigningKey", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Any_other_start_up_failure_is_one_line_then_its_details_and_exit_1()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var settings = HostProcess.ServerSettings(database, FreePort.Next(), FreePort.Next(), SigningKey);
+        settings["Server__TlsCertificateFile"] = "/nonexistent/server.pem";
+        settings["Server__TlsKeyFile"] = "/nonexistent/server.key";
+
+        await using var process = HostProcess.Start(HostProcess.Server, settings);
+        var status = await process.WaitForExitAsync(ExitTimeout);
+
+        Assert.True(status == 1, $"exit {status}:{Environment.NewLine}{process.Output}");
+        var line = Assert.Single(process.OutputLines, l => l.StartsWith("ComplaintGrpc.Server: start-up error: ", StringComparison.Ordinal));
+        Assert.Contains("/nonexistent/server.pem", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(process.OutputLines, l => l.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>Starts the host, waits for it to exit by itself, and returns its one start-up error line after checking
     /// the exit status, that there is exactly one such line, and that nothing was dumped.</summary>
     private static async Task<string> StartAndExpectOneErrorAsync(string host, int expectedStatus, string? connectionString,
@@ -139,7 +167,7 @@ public sealed class StartupErrorTests
         Assert.True(status == expectedStatus && errors.Count == 1,
             $"expected exit {expectedStatus} and one start-up error line; got exit {status}. Output:{Environment.NewLine}{process.Output}");
         Assert.DoesNotContain(output, l => l.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
-        Assert.DoesNotContain(output, l => l.StartsWith("   at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, l => l.StartsWith("   at ", StringComparison.Ordinal) || l.Contains("Hosting failed to start", StringComparison.Ordinal));
         alsoCheck?.Invoke(output);
         return errors[0];
     }
