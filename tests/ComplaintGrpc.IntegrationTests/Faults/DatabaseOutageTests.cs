@@ -32,6 +32,9 @@ public sealed class DatabaseOutageTests
         await using var server = new RestartableServer(database);
         await server.StartAsync();
         await using var worker = HostProcess.Start(HostProcess.Worker, HostProcess.WorkerSettings(database));
+        // The outage comes to running processes: a host that meets it while still starting exits (non-zero) for its
+        // supervisor to restart, which is another case.
+        await worker.WaitForOutputAsync("Application started");
         using var channel = RestartableServer.Channel(server.GrpcPort, server.DeskToken);
         var complaints = new ComplaintService.ComplaintServiceClient(channel);
         var health = new Health.HealthClient(channel);

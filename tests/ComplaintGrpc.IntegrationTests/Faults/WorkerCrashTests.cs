@@ -6,8 +6,8 @@ using Google.Protobuf.WellKnownTypes;
 namespace ComplaintGrpc.IntegrationTests.Faults;
 
 /// <summary>
-/// The worker process killed with SIGKILL, or stopped with SIGTERM, in the middle of enforcing many due clocks (small
-/// batches, so the sweep takes many transactions), then a new worker started: every clock is acted on exactly once.
+/// The worker process killed with SIGKILL, or stopped with SIGTERM, in the middle of enforcing many due clocks (batches of
+/// one case, so the sweep takes hundreds of transactions), then a new worker started: every clock is acted on exactly once.
 /// One ClockBreached per clock, no notification raised twice, nothing left due; a batch the kill cut through was rolled
 /// back whole and done again by the new worker, and SIGTERM ends the process with whole batches only and exit 0.
 /// </summary>
@@ -37,11 +37,11 @@ public sealed class WorkerCrashTests(WorkerCrashTests.BusyServerHost host) : ICl
         var ids = await CreateOverdueCasesAsync(units);
 
         var settings = HostProcess.WorkerSettings(host.ConnectionString);
-        settings["Worker__ClockBatchSize"] = "5";
+        settings["Worker__ClockBatchSize"] = "1";
         int breachedAtKill;
         await using (var first = HostProcess.Start(HostProcess.Worker, settings))
         {
-            await Poll.UntilAsync(() => BreachesAsync(ids), n => n > 0, TimeSpan.FromMinutes(2), "the first worker to breach a clock; its output:\n" + first.Output);
+            await FirstBreachAsync(ids, first);
             first.KillHard();
             await first.WaitForExitAsync(TimeSpan.FromMinutes(1));
             breachedAtKill = await BreachesAsync(ids);
@@ -81,10 +81,10 @@ public sealed class WorkerCrashTests(WorkerCrashTests.BusyServerHost host) : ICl
         var ids = await CreateOverdueCasesAsync(units);
 
         var settings = HostProcess.WorkerSettings(host.ConnectionString);
-        settings["Worker__ClockBatchSize"] = "5";
+        settings["Worker__ClockBatchSize"] = "1";
         await using (var first = HostProcess.Start(HostProcess.Worker, settings))
         {
-            await Poll.UntilAsync(() => BreachesAsync(ids), n => n > 0, TimeSpan.FromMinutes(2), "the worker to breach a clock; its output:\n" + first.Output);
+            await FirstBreachAsync(ids, first);
             first.Terminate();
             var status = await first.WaitForExitAsync(TimeSpan.FromMinutes(1));
             Assert.True(status == 0, $"the worker exited {status}, not 0, on SIGTERM:{Environment.NewLine}{first.Output}");
@@ -128,6 +128,19 @@ public sealed class WorkerCrashTests(WorkerCrashTests.BusyServerHost host) : ICl
             ids[i] = c.Id;
         });
         return ids;
+    }
+
+    /// <summary>Waits for the worker's first breach, looking often (not with Poll's back-off): the fault must land
+    /// while most batches are still to do.</summary>
+    private async Task FirstBreachAsync(string[] ids, HostProcess worker)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (await BreachesAsync(ids) == 0)
+        {
+            if (DateTime.UtcNow > deadline || worker.HasExited)
+                throw new TimeoutException("The worker breached no clock; its output:\n" + worker.Output);
+            await Task.Delay(10);
+        }
     }
 
     private async Task<int> BreachesAsync(string[] ids)
