@@ -5,7 +5,8 @@
 #   ops/pg.sh start [--owner-pid PID] DATADIR PORT
 #                                     initdb if needed, start; prints ONE line: the Npgsql connection string.
 #                                     --owner-pid: destroy the cluster once process PID has exited
-#   ops/pg.sh stop DATADIR            immediate stop; quiet if not running
+#   ops/pg.sh stop [--fast] DATADIR   immediate stop (a throwaway cluster); --fast: a clean shutdown, so the
+#                                     next start needs no crash recovery (a person's own database); quiet if not running
 #   ops/pg.sh destroy DATADIR         stop, then delete the cluster (and DATADIR's symlink, if any)
 #   ops/pg.sh status DATADIR          exit 0 and print the connection string if running, exit 3 if not
 #   ops/pg.sh bindir                  print the directory holding initdb/pg_ctl/postgres/psql
@@ -34,7 +35,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -248,6 +249,9 @@ EOF
     chown "$PG_USER:" "$data/pg_sh.conf"
   fi
 
+  # Ended (Ctrl-C, TERM, HUP) between starting the postmaster and handing it to its owner's watch: stop it again,
+  # so an interrupted start never leaves a cluster nobody will stop.
+  trap 'as_owner "$BINDIR/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true; exit 130' INT TERM HUP
   log "starting PostgreSQL in $data on 127.0.0.1:$port (log: $data/postgres.log)"
   # -l sends the server's stdout/stderr to the log file, so callers reading our pipes are not held open.
   if ! as_owner "$BINDIR/pg_ctl" -D "$data" -l "$data/postgres.log" -w -t 60 start >&2; then
@@ -258,17 +262,25 @@ EOF
   if [[ -n $owner ]]; then
     spawn_owner_watch "$owner" "$owner_started" "$req"
   fi
+  trap - INT TERM HUP
   conn_string "$port"
 }
 
 cmd_stop() {
+  local mode=immediate
+  if [[ ${1:-} == --fast ]]; then
+    mode=fast
+    shift
+  fi
   [[ $# -eq 1 ]] || usage
   local data
   require_bindir
   data=$(real_datadir "$1" 0)
   [[ -f $data/PG_VERSION ]] || return 0
   if is_running "$data"; then
-    as_owner "$BINDIR/pg_ctl" -D "$data" -m immediate -w stop >&2
+    # fast: sessions are ended and a shutdown checkpoint written (can take a while after a large load, hence -t);
+    # immediate: no checkpoint, so the next start replays the WAL (crash recovery): right only for throwaway data.
+    as_owner "$BINDIR/pg_ctl" -D "$data" -m "$mode" -w -t 300 stop >&2
   fi
 }
 

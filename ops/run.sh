@@ -5,7 +5,12 @@
 #   ConnectionStrings__Complaints   use this database; otherwise a private cluster is started in
 #                                   .local/pg on port 55432 with a database "complaints"
 #   GRPC_PORT (5080), ADMIN_PORT (5081)
+#   RUN_STATE_DIR (.local)          where the private cluster (pg/), logs/ and secrets/ live
+#   RUN_PG_PORT (55432)             the private cluster's port
+#   --no-build                      run the hosts as last built (ops/test.sh has built them)
 #
+# The private PostgreSQL is stopped with a fast, clean shutdown (pg_ctl -m fast), so its next start needs no crash
+# recovery however much data it holds.
 # The server and the worker apply database migrations themselves when they start.
 # Logs: .local/logs/server.log and .local/logs/worker.log (the previous run's are kept as *.log.1);
 # they are also followed on this terminal.
@@ -16,9 +21,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GRPC_PORT=${GRPC_PORT:-5080}
 ADMIN_PORT=${ADMIN_PORT:-5081}
-PG_DIR=$ROOT/.local/pg
-PG_PORT=55432
-LOGS=$ROOT/.local/logs
+STATE=${RUN_STATE_DIR:-$ROOT/.local}
+PG_DIR=$STATE/pg
+PG_PORT=${RUN_PG_PORT:-55432}
+LOGS=$STATE/logs
+BUILD=1
 READY_TIMEOUT=120
 CONFIGURATION=Release
 TFM=net10.0
@@ -68,7 +75,7 @@ cleanup() {
   fi
   if ((STARTED_PG)); then
     say "stopping the private PostgreSQL"
-    "$ROOT/ops/pg.sh" stop "$PG_DIR" || true
+    "$ROOT/ops/pg.sh" stop --fast "$PG_DIR" || true
   fi
 }
 trap 'cleanup; exit 130' INT
@@ -139,6 +146,11 @@ wait_until_ready() {
 }
 
 main() {
+  case ${1:-} in
+    "") ;;
+    --no-build) BUILD=0 ;;
+    *) die "unknown argument '$1' (the only one is --no-build)" ;;
+  esac
   cd "$ROOT"
   mkdir -p "$LOGS"
 
@@ -160,9 +172,9 @@ main() {
   # With no Auth:Authority or key configured, callers' tokens are signed with a key made for this machine
   # (.local/secrets/jwt-signing.key, 0600, never committed). Mint a token with ops/mint-token.sh.
   if [[ -z ${Auth__Authority:-}${Auth__SigningKey:-}${Auth__SigningKeyFile:-} ]]; then
-    local key_file=$ROOT/.local/secrets/jwt-signing.key
-    mkdir -p "$ROOT/.local/secrets"
-    chmod 700 "$ROOT/.local/secrets"
+    local key_file=$STATE/secrets/jwt-signing.key
+    mkdir -p "$STATE/secrets"
+    chmod 700 "$STATE/secrets"
     if [[ ! -s $key_file ]]; then
       (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$key_file")
       say "made a development JWT signing key in $key_file"
@@ -175,7 +187,7 @@ main() {
   # With no dashboard account configured, make one for this machine: user "admin" with a random password, printed
   # when it is made and kept in .local/secrets/dashboard-admin.password (0600). Only its hash reaches the server.
   if [[ -z ${Dashboard__Accounts__0__UserName:-} ]]; then
-    local secrets=$ROOT/.local/secrets
+    local secrets=$STATE/secrets
     local password_file=$secrets/dashboard-admin.password hash_file=$secrets/dashboard-admin.hash
     mkdir -p "$secrets"
     chmod 700 "$secrets"
@@ -186,7 +198,7 @@ main() {
       say "dashboard: (shown this once; it stays in $password_file)"
     fi
     if [[ ! -s $hash_file ]]; then
-      dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
+      ((BUILD == 0)) || dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
       (umask 077 && dotnet "src/ComplaintGrpc.Server/bin/$CONFIGURATION/$TFM/ComplaintGrpc.Server.dll" hash-password \
         <"$password_file" >"$hash_file.tmp" && mv -f "$hash_file.tmp" "$hash_file") || die "could not hash the dashboard password"
     fi
@@ -197,9 +209,11 @@ main() {
   fi
   # --- dashboard dev admin: end ---
 
-  say "building (dotnet build -c $CONFIGURATION)"
-  dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
-  dotnet build src/ComplaintGrpc.Worker/ComplaintGrpc.Worker.csproj -c "$CONFIGURATION" -nologo -v quiet
+  if ((BUILD)); then
+    say "building (dotnet build -c $CONFIGURATION)"
+    dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
+    dotnet build src/ComplaintGrpc.Worker/ComplaintGrpc.Worker.csproj -c "$CONFIGURATION" -nologo -v quiet
+  fi
 
   start_host server ComplaintGrpc.Server "Server__GrpcPort=$GRPC_PORT" "Server__AdminPort=$ADMIN_PORT"
   SERVER_PID=$!

@@ -14,7 +14,7 @@ set -euo pipefail
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RESULTS=$ROOT/.local/test-results
+RESULTS=${TEST_RESULTS_DIR:-$ROOT/.local/test-results}
 
 PASSED=0
 FAILED=0
@@ -27,6 +27,57 @@ add_counts() {
 }
 
 step() { printf '\n=== %s ===\n' "$*"; }
+
+# Whatever ends this script (Ctrl-C, TERM from CI or a person, HUP of a closed terminal), what it started goes with it:
+# each long step runs as a background child that `guarded` waits for (a trap runs at once during `wait`, but only
+# after a foreground command ends), and the trap stops that child's whole process tree (dotnet test, its testhost,
+# the benchmark's processes). The throwaway PostgreSQL of a test host goes with the host (pg.sh start --owner-pid).
+CHILD=
+
+descendants() {
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    printf '%s\n' "$child"
+    descendants "$child"
+  done
+}
+
+stop_tree() {
+  local root=$1 pid deadline
+  local -a tree
+  mapfile -t tree < <(descendants "$root")
+  tree=("$root" "${tree[@]}")
+  kill -TERM "${tree[@]}" 2>/dev/null || true
+  deadline=$((SECONDS + 15))
+  for pid in "${tree[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
+on_signal() {
+  local name=$1 status=$2
+  trap - INT TERM HUP
+  echo "test.sh: stopped by SIG$name; stopping the running step" >&2
+  if [[ -n $CHILD ]]; then
+    stop_tree "$CHILD"
+  fi
+  printf '\ntests: %s passed, %s failed (stopped by SIG%s)\n' "$PASSED" "$((FAILED + 1))" "$name"
+  exit "$status"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal HUP 129' HUP
+
+# guarded CMD... — runs CMD as a background child and waits for it; returns its status.
+guarded() {
+  local rc=0
+  "$@" &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=
+  return "$rc"
+}
 
 # Prints the summary line last and exits 1 if anything failed.
 finish() {
@@ -96,12 +147,15 @@ ensure_dashboard_browser() {
   npm ci --prefix "$dir" --no-audit --no-fund && cp "$lock" "$stamp"
 }
 
+# run_dotnet_test_project PROJECT [NAME FILTER] — NAME (default: the project's) names the step and its TRX file.
 run_dotnet_test_project() {
-  local project=$1 name rc=0 passed failed skipped
-  name=$(basename "$project" .csproj)
-  step "dotnet test $name"
+  local project=$1 name=${2:-} filter=${3:-} rc=0 passed failed skipped
+  [[ -n $name ]] || name=$(basename "$project" .csproj)
+  local -a filter_args=()
+  [[ -z $filter ]] || filter_args=(--filter "$filter")
+  step "dotnet test $name${filter:+ ($filter)}"
   # --blame-hang-timeout: a hung test is killed (counted failed) instead of eating CI's 90 minutes.
-  dotnet test "$project" --no-build -c Release \
+  guarded dotnet test "$project" --no-build -c Release "${filter_args[@]}" \
     --logger "trx;LogFileName=$name.trx" \
     --logger "console;verbosity=normal" \
     --results-directory "$RESULTS" \
@@ -126,7 +180,7 @@ run_dotnet_test_project() {
 run_bench_quick() {
   step "ops/bench.sh --quick"
   local out=$RESULTS/bench-quick.txt rc=0
-  timeout 600 ops/bench.sh --quick --no-build 2>&1 | tee "$out" || rc=$?
+  guarded bash -c 'set -o pipefail; timeout 600 ops/bench.sh --quick --no-build 2>&1 | tee "$1"' bench "$out" || rc=$?
   if ((rc == 0)) && grep -q '^| bench | what | figure |' "$out"; then
     add_counts 1 0
   else
@@ -174,7 +228,7 @@ main() {
   fi
 
   step "dotnet build ComplaintGrpc.sln -c Release"
-  if ! dotnet build ComplaintGrpc.sln -c Release; then
+  if ! guarded dotnet build ComplaintGrpc.sln -c Release; then
     echo "test.sh: build failed" >&2
     add_counts 0 1
     finish
@@ -190,8 +244,15 @@ main() {
     [[ $project == tests/*.Tests/* ]] || projects+=("$project")
   done
   shopt -u nullglob
+  # The fault suite (tests/…/Faults, trait Suite=Faults: real server and worker processes killed, PostgreSQL stopped
+  # under load) runs on its own after the rest of its project, so its processes do not compete with other tests.
   for project in "${projects[@]}"; do
-    run_dotnet_test_project "$project"
+    if [[ $project == */ComplaintGrpc.IntegrationTests.csproj ]]; then
+      run_dotnet_test_project "$project" ComplaintGrpc.IntegrationTests 'Suite!=Faults'
+      run_dotnet_test_project "$project" ComplaintGrpc.FaultSuite 'Suite=Faults'
+    else
+      run_dotnet_test_project "$project"
+    fi
   done
 
   # Later suites go here, one step each, e.g.: run_node_client_tests; run_dashboard_tests

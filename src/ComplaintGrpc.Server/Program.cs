@@ -1,5 +1,6 @@
 using ComplaintGrpc.Server;
 using ComplaintGrpc.Server.Security;
+using ComplaintGrpc.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 if (args is ["mint-token", .. var tokenArgs])
@@ -7,8 +8,10 @@ if (args is ["mint-token", .. var tokenArgs])
 if (args is ["hash-password"])
     return ComplaintGrpc.Server.Dashboard.HashPasswordCommand.Run();
 
-builder.AddComplaintServer();
-var app = builder.Build();
-app.MapComplaintServer();
-app.Run();
-return 0;
+return await StartupGuard.RunAsync("ComplaintGrpc.Server", builder.Configuration, () =>
+{
+    builder.AddComplaintServer();
+    var app = builder.Build();
+    app.MapComplaintServer();
+    return app;
+});

@@ -1,5 +1,5 @@
+using ComplaintGrpc.Storage;
 using ComplaintGrpc.Worker;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddComplaintWorker();
-builder.Build().Run();
+return await StartupGuard.RunAsync("ComplaintGrpc.Worker", builder.Configuration, () => builder.AddComplaintWorker().Build());

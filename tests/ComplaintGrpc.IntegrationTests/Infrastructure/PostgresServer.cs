@@ -150,6 +150,27 @@ public sealed class PostgresServer : IAsyncDisposable
         return connectionString;
     }
 
+    /// <summary>Stops the cluster as a crashed database server stops (immediate shutdown), keeping its data: a fault
+    /// test's outage. <see cref="StartAgainAsync"/> ends it.</summary>
+    public async Task StopAsync()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var stop = await RunAsync(_script, ["stop", _dataDirectory], StopTimeout, CancellationToken.None);
+        if (stop.ExitCode != 0)
+            throw new InvalidOperationException($"ops/pg.sh stop {_dataDirectory} failed (exit {stop.ExitCode}).{Environment.NewLine}{stop.StandardError}");
+    }
+
+    /// <summary>Starts the stopped cluster again on its port (still owned by this process).</summary>
+    public async Task StartAgainAsync()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var port = new NpgsqlConnectionStringBuilder(AdminConnectionString).Port.ToString(CultureInfo.InvariantCulture);
+        var owner = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var start = await RunAsync(_script, ["start", "--owner-pid", owner, _dataDirectory, port], StartTimeout, CancellationToken.None);
+        if (start.ExitCode != 0)
+            throw new InvalidOperationException($"ops/pg.sh start {_dataDirectory} {port} failed (exit {start.ExitCode}).{Environment.NewLine}{start.StandardError}");
+    }
+
     /// <summary>
     /// Stops the cluster and deletes its data directory (<c>ops/pg.sh destroy</c>: an immediate
     /// <c>pg_ctl stop</c>, then removal of the folder, also where pg.sh relocated it).
