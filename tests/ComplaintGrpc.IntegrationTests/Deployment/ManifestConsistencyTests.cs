@@ -43,7 +43,8 @@ public sealed class ManifestConsistencyTests
     public void Every_setting_in_the_Dockerfiles_is_read_by_its_host()
     {
         AssertAllRead(ServerImage.Environment, SettingsReadByHosts.Server, "server.Dockerfile");
-        AssertAllRead(WorkerImage.Environment, SettingsReadByHosts.Worker, "worker.Dockerfile");
+        // The worker image sets no setting of its own (everything comes from the orchestrator).
+        AssertAllRead(WorkerImage.Environment, SettingsReadByHosts.Worker, "worker.Dockerfile", mayBeEmpty: true);
     }
 
     [Fact]
@@ -194,10 +195,10 @@ public sealed class ManifestConsistencyTests
     private static Dictionary<string, string> Subset(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> selector) =>
         labels.Where(l => selector.ContainsKey(l.Key)).ToDictionary();
 
-    private static void AssertAllRead(IReadOnlyDictionary<string, string> environment, Func<IReadOnlyDictionary<string, string>, IReadOnlySet<string>> host, string artefact)
+    private static void AssertAllRead(IReadOnlyDictionary<string, string> environment, Func<IReadOnlyDictionary<string, string>, IReadOnlySet<string>> host, string artefact, bool mayBeEmpty = false)
     {
         var settings = environment.Keys.Where(DeploymentArtefacts.IsSettingKey).ToList();
-        Assert.NotEmpty(settings);
+        Assert.True(mayBeEmpty || settings.Count > 0, $"{artefact} names no settings: the parser found none");
         var read = host(environment);
         var unread = settings.Where(k => !read.Contains(DeploymentArtefacts.ConfigurationKey(k))).ToList();
         Assert.True(unread.Count == 0, $"{artefact} names settings its host does not read: {string.Join(", ", unread)}");
