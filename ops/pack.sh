@@ -26,7 +26,7 @@ dotnet pack "$root/ops/pack/nuget/ComplaintGrpc.Contracts.Client.csproj" -c Rele
   -p:BaseOutputPath="$work/bin/" -p:PackageOutputPath="$out" --nologo -v quiet
 nupkg="$out/ComplaintGrpc.Contracts.Client.$version.nupkg"
 [[ -f "$nupkg" ]] || { echo "pack: $nupkg was not made" >&2; exit 1; }
-mkdir "$work/nupkg" && (cd "$work/nupkg" && unzip -q "$nupkg")
+python3 -m zipfile -e "$nupkg" "$work/nupkg"
 dll="$work/nupkg/lib/netstandard2.0/ComplaintGrpc.Contracts.Client.dll"
 [[ -f "$dll" ]] || { echo "pack: the package has no lib/netstandard2.0 assembly" >&2; exit 1; }
 # Type names are in the assembly's metadata string heap: each service's client is there, no service's base class is.
