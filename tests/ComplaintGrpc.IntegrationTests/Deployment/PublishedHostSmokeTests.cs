@@ -10,18 +10,20 @@ using Grpc.Net.Client;
 
 namespace ComplaintGrpc.IntegrationTests.Deployment;
 
-/// <summary>The server published once per test run by <c>ops/publish.sh</c> (framework-dependent, from the Release
-/// build the tests were built with), into a temporary folder deleted at the end.</summary>
-public sealed class PublishedServer : IAsyncLifetime
+/// <summary>Server and worker published once per test run by <c>ops/publish.sh</c> (framework-dependent, from the
+/// Release build the tests were built with), into a temporary folder deleted at the end.</summary>
+public sealed class PublishedHosts : IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "complaintgrpc-publish-" + Guid.NewGuid().ToString("N")[..12]);
 
     public string ServerFolder => Path.Combine(_folder, "framework-dependent", "server");
 
+    public string WorkerFolder => Path.Combine(_folder, "framework-dependent", "worker");
+
     public async Task InitializeAsync()
     {
         var script = Path.Combine(DeploymentArtefacts.RepositoryRoot, "ops", "publish.sh");
-        var start = new ProcessStartInfo("bash", [script, "--no-build", "--framework-dependent-only", "--out", _folder, "server"])
+        var start = new ProcessStartInfo("bash", [script, "--no-build", "--framework-dependent-only", "--out", _folder, "server", "worker"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -49,7 +51,7 @@ public sealed class PublishedServer : IAsyncLifetime
 /// and free ports in place of 5080/5081 so tests can run side by side. Then the probes the Kubernetes manifests use
 /// must answer: grpc.health.v1 on the gRPC port for the service they name, and the liveness path on the admin port.
 /// </summary>
-public sealed class PublishedServerSmokeTests(PublishedServer published) : IClassFixture<PublishedServer>
+public sealed class PublishedHostSmokeTests(PublishedHosts published) : IClassFixture<PublishedHosts>
 {
     [Fact]
     public async Task The_published_server_started_with_its_systemd_environment_answers_the_health_probes_the_manifests_use()
@@ -121,6 +123,70 @@ public sealed class PublishedServerSmokeTests(PublishedServer published) : IClas
             }
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>The published worker, started from its unit the same way, gets as far as running: it migrates, then its
+    /// Hangfire server registers itself in the database (the worker serves no port, so that row is its sign of life).</summary>
+    [Fact]
+    public async Task The_published_worker_started_with_its_systemd_environment_registers_its_Hangfire_server()
+    {
+        var unit = SystemdUnit.Load(DeploymentArtefacts.PathOf("systemd/complaintgrpc-worker.service"));
+        var root = Path.Combine(Path.GetTempPath(), "complaintgrpc-unit-" + Guid.NewGuid().ToString("N")[..12]);
+        var state = Directory.CreateDirectory(Path.Combine(root, "state")).FullName;
+        var database = await TestDatabase.CreateAsync();
+        var environment = unit.Environment().ToDictionary(p => p.Key, p => Specifiers(p.Value, Path.Combine(root, "credentials"), state));
+        environment["ConnectionStrings__Complaints"] = database;
+        Directory.CreateDirectory(environment["HOME"]);
+
+        var executable = Path.Combine(published.WorkerFolder, Path.GetFileName(unit.One("ExecStart")));
+        var start = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = published.WorkerFolder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+        start.Environment["DOTNET_ROOT"] = DotnetRoot();
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+
+        var output = new StringBuilder();
+        using var worker = Process.Start(start)!;
+        worker.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        worker.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        worker.BeginOutputReadLine();
+        worker.BeginErrorReadLine();
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(database);
+            await connection.OpenAsync();
+            var servers = await Poll.UntilAsync(
+                async () => worker.HasExited ? -1L : await HangfireServersAsync(connection),
+                n => n != 0,
+                TimeSpan.FromMinutes(2), "the published worker's Hangfire server row");
+            Assert.False(worker.HasExited, $"The published worker exited ({ExitCode(worker)}):\n{Text(output)}");
+            Assert.True(servers > 0);
+        }
+        finally
+        {
+            if (!worker.HasExited)
+            {
+                worker.Kill(entireProcessTree: true);
+                await worker.WaitForExitAsync();
+            }
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<long> HangfireServersAsync(Npgsql.NpgsqlConnection connection)
+    {
+        // Hangfire.PostgreSql creates its schema when the worker starts; until then there is no table to count in.
+        await using var exists = new Npgsql.NpgsqlCommand("SELECT to_regclass('hangfire.server') IS NOT NULL", connection);
+        if (!(bool)(await exists.ExecuteScalarAsync())!)
+            return 0;
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM hangfire.server", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(Health.HealthClient health, string service)
