@@ -4,20 +4,22 @@ using Npgsql;
 namespace ComplaintGrpc.Storage;
 
 /// <summary>A notification to raise. <see cref="DedupKey"/> names what it is about (case, reason, milestone,
-/// recipient); the same key raised again is ignored. Milestone fields are empty for notifications about no clock.</summary>
+/// recipient); the same key raised again is ignored. Milestone fields are empty for notifications about no clock;
+/// <see cref="ComplaintId"/> is null for notifications about no single case (a hotspot flag, <see cref="HotspotId"/>).</summary>
 public sealed record NewNotification(
     Guid Id,
     string DedupKey,
     string HandlerId,
     string Kind,
-    Guid ComplaintId,
+    Guid? ComplaintId,
     string Text,
     DateTimeOffset CreatedAt,
     DateTimeOffset DeliverAfter,
     string Clock = "",
     string Milestone = "",
     DateTimeOffset? MilestoneAt = null,
-    bool Late = false);
+    bool Late = false,
+    Guid? HotspotId = null);
 
 /// <summary>The one INSERT into the <c>notifications</c> outbox, for server steps (assignment) and the worker's
 /// milestones alike. Written in the transaction of the change that causes it; delivered later by the worker.</summary>
@@ -32,10 +34,10 @@ public static class Outbox
             return Task.FromResult(0);
         return connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO notifications (id, dedup_key, handler_id, kind, complaint_id, text, created_at, deliver_after,
-                clock, milestone, milestone_at, late)
+                clock, milestone, milestone_at, late, hotspot_id)
             SELECT * FROM unnest(@ids::uuid[], @keys::text[], @handlers::text[], @kinds::text[], @complaints::uuid[],
                 @texts::text[], @createdAt::timestamptz[], @deliverAfter::timestamptz[], @clocks::text[], @milestones::text[],
-                @milestoneAt::timestamptz[], @late::boolean[])
+                @milestoneAt::timestamptz[], @late::boolean[], @hotspots::uuid[])
             ON CONFLICT (dedup_key) DO NOTHING
             """,
             new
@@ -52,6 +54,7 @@ public static class Outbox
                 milestones = notifications.Select(n => n.Milestone).ToArray(),
                 milestoneAt = notifications.Select(n => n.MilestoneAt?.UtcDateTime).ToArray(),
                 late = notifications.Select(n => n.Late).ToArray(),
+                hotspots = notifications.Select(n => n.HotspotId).ToArray(),
             }, tx, cancellationToken: ct));
     }
 }

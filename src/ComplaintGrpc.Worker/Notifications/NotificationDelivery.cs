@@ -47,11 +47,12 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var message = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition("""
             SELECT n.id AS notification_id, n.handler_id, h.name AS handler_name, h.email AS handler_email, n.kind,
-                   n.complaint_id, c.case_number, c.customer_phone, n.text, n.created_at
+                   n.complaint_id, coalesce(c.case_number, '') AS case_number, coalesce(c.customer_phone, '') AS customer_phone,
+                   n.text, n.created_at
             FROM notification_deliveries d
             JOIN notifications n ON n.id = d.notification_id
             JOIN handlers h ON h.handler_id = n.handler_id
-            JOIN complaints c ON c.id = n.complaint_id
+            LEFT JOIN complaints c ON c.id = n.complaint_id -- none for a hotspot flag's notification
             WHERE d.notification_id = @notificationId AND d.channel = @channel AND d.delivered_at IS NULL
             FOR UPDATE OF d
             """, new { notificationId, channel }, tx, cancellationToken: cancellationToken));
