@@ -32,11 +32,15 @@ public static class HotspotFlagRegistration
 [DisallowConcurrentExecution]
 public sealed class HotspotFlagJob(HotspotFlags flags, TimeProvider clock, ILogger<HotspotFlagJob> logger) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) => await RunAsync(cancellationToken);
+
+    /// <summary>Raises what is due as of the clock now; returns the flags raised by this run (none on a rerun).</summary>
+    public async Task<IReadOnlyList<RaisedFlag>> RunAsync(CancellationToken cancellationToken)
     {
         var raised = await flags.RaiseAsync(clock.GetUtcNow(), cancellationToken);
         foreach (var flag in raised)
             HotspotFlagLog.Raised(logger, flag.Grain, flag.Area, flag.UnitId, flag.CaseCount, flag.WindowStart);
+        return raised;
     }
 }
 

@@ -64,6 +64,9 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["ListFrequentlyComplained"] = [Supervisor, Inspector, Admin, Auditor],
         ["ListOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
         ["DownloadOverdueClocks"] = [Supervisor, Inspector, Admin, Auditor],
+        ["GetHotspots"] = [Supervisor, Inspector, Admin, Auditor],
+        ["DownloadHotspots"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListHotspotFlags"] = [Supervisor, Inspector, Admin, Auditor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -89,7 +92,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     [Fact]
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
-        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor }
+        var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor, AnalysisService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -187,10 +190,17 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var sla = new SlaService.SlaServiceClient(channel);
             var reports = new ReportService.ReportServiceClient(channel);
             var quality = new QualityService.QualityServiceClient(channel);
+            var analysis = new AnalysisService.AnalysisServiceClient(channel);
             var target = foreign ? ForeignCase : OwnCase;
             var handler = foreign ? _other.Handler : _own.Handler;
             var station = foreign ? _other.Station : _own.Station;
             const string stale = "0";
+            var period = new HotspotFilter
+            {
+                From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-30)),
+                To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
+                UnitId = station,
+            };
             try
             {
                 switch (rpc)
@@ -281,6 +291,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                         using (var download = reports.DownloadOverdueClocks(new DownloadOverdueClocksRequest { UnitId = station }))
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
                         break;
+                    case "GetHotspots": await analysis.GetHotspotsAsync(new GetHotspotsRequest { Filter = period, Grain = HotspotGrain.Feeder }); break;
+                    case "DownloadHotspots":
+                        using (var download = analysis.DownloadHotspots(new DownloadHotspotsRequest { Filter = period, Shape = HotspotMapShape.Points }))
+                            while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
+                    case "ListHotspotFlags": await analysis.ListHotspotFlagsAsync(new ListHotspotFlagsRequest { UnitId = station }); break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }
                 return StatusCode.OK;

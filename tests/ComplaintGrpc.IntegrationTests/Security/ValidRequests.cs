@@ -105,6 +105,17 @@ public sealed class ValidRequests
         Seed(n => new DefineRootCauseRequest { RootCause = new RootCause { Code = $"fz_{n}", Name = "测试原因", Active = true } });
         Seed(_ => new ListOverdueClocksRequest { PageSize = 20, UnitId = org.County, Clock = ClockKind.Reply, Category = Category.Outage });
         Seed(_ => new DownloadOverdueClocksRequest { UnitId = org.County, Clock = ClockKind.FirstContact, Category = Category.Outage });
+        var period = new HotspotFilter
+        {
+            From = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-7)),
+            To = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
+            UnitId = org.County,
+            Categories = { Category.Outage, Category.SupplyQuality },
+            SubCategories = { SubCategory.Outage, SubCategory.Voltage },
+        };
+        Seed(_ => new GetHotspotsRequest { Filter = period, Grain = HotspotGrain.MapCell, CellSizeDegrees = 0.05, PageSize = 10 });
+        Seed(_ => new DownloadHotspotsRequest { Filter = period, Shape = HotspotMapShape.Cells, CellSizeDegrees = 0.01 });
+        Seed(_ => new ListHotspotFlagsRequest { UnitId = org.County, PageSize = 10 });
         return r;
     }
 }
