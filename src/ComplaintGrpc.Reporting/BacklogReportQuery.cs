@@ -123,6 +123,7 @@ public static class BacklogReportQuery
                 covered &= calendar.Covers(year);
         }
         report.Evaluation = await EvaluationReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct);
+        report.TopHotspots.AddRange(await Hotspots.HotspotSection.ComputeAsync(connection, tx, window, report.Units, commandTimeoutSeconds, ct));
         return (report, covered);
     }
 

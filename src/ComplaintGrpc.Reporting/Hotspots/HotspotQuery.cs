@@ -101,7 +101,7 @@ public static class HotspotQuery
     public const decimal DefaultCellSize = 0.01m;
 
     public static async Task<List<HotspotRow>> RankAsync(NpgsqlConnection connection, HotspotCriteria criteria, HotspotGrain grain, decimal cellSize,
-        HotspotPosition? after, int? limit, CancellationToken ct, NpgsqlTransaction? tx = null)
+        HotspotPosition? after, int? limit, CancellationToken ct, NpgsqlTransaction? tx = null, int? commandTimeoutSeconds = null)
     {
         var (conditions, p) = criteria.Conditions();
         p.Add("from", criteria.From.UtcDateTime);
@@ -157,7 +157,7 @@ public static class HotspotQuery
             SELECT * FROM ranked WHERE {page}
             ORDER BY count DESC, key COLLATE "C", unit_id COLLATE "C"
             LIMIT @limit
-            """, p, tx, cancellationToken: ct))).AsList();
+            """, p, tx, commandTimeoutSeconds, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Whether a unit exists (an unknown unit is NOT_FOUND, not an empty ranking).</summary>
