@@ -41,7 +41,7 @@ public static class HotspotSection
             return;
         }
         var max = Math.Max(1, hotspots.Max(r => r.Count));
-        h.Append(CultureInfo.InvariantCulture, $"<figure><svg id=\"chart-hotspots\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barWidth + 60}\" height=\"{30 + hotspots.Count * rowHeight}\" role=\"img\" aria-label=\"{title}\">");
+        h.Append(CultureInfo.InvariantCulture, $"<figure><svg id=\"chart-hotspots\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barWidth + 60}\" height=\"{54 + hotspots.Count * rowHeight}\" role=\"img\" aria-label=\"{title}\">");
         h.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"14\" font-weight=\"bold\">{title}</text>");
         for (var i = 0; i < hotspots.Count; i++)
         {
@@ -53,6 +53,7 @@ public static class HotspotSection
             h.Append(CultureInfo.InvariantCulture, $"<rect class=\"hotspot-bar\" x=\"{labelWidth}\" y=\"{y + 3}\" width=\"{w}\" height=\"{rowHeight - 6}\" fill=\"#d8663b\"><title>{label}: {r.Count}</title></rect>");
             h.Append(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth + w + 4}\" y=\"{y + 14}\">{r.Count}</text>");
         }
+        h.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{40 + hotspots.Count * rowHeight}\" fill=\"#666\">条长: 近30日受理件数 (上一30日见下表)</text>");
         h.Append("</svg></figure>");
         h.Append("<table id=\"table-hotspots\"><tr><th>名次</th><th>线路</th><th>单位</th><th>受理</th><th>上一30日</th><th>变化</th></tr>");
         foreach (var r in hotspots)

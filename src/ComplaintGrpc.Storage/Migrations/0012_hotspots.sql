@@ -6,6 +6,9 @@ ALTER TABLE complaints ADD COLUMN latitude double precision, ADD COLUMN longitud
 ALTER TABLE complaints ADD CONSTRAINT complaints_coordinates_valid CHECK (
     (latitude IS NULL AND longitude IS NULL)
     OR (latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180));
+-- Hotspots of a unit subtree read each unit's cases of the period and the previous one. Measured at 1M cases
+-- (GetHotspots of a city, 111 units, 60 days): 2.3 s through complaints_unit (98k heap blocks), 0.32 s with this.
+CREATE INDEX complaints_unit_received ON complaints (unit_id, received_at);
 -- Map output reads only the cases with coordinates of a period.
 CREATE INDEX complaints_received_on_map ON complaints (received_at) INCLUDE (latitude, longitude) WHERE latitude IS NOT NULL;
 
