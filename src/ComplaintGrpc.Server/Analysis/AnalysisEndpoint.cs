@@ -108,22 +108,22 @@ public sealed class AnalysisEndpoint(NpgsqlDataSource db) : AnalysisService.Anal
     {
         filter ??= new HotspotFilter();
         DateTimeOffset from = default, to = default;
-        if (filter.From is null)
-            v.Add("filter.from", "is required");
-        else if (!ComplaintIntake.IsValidTimestamp(filter.From))
-            v.Add("filter.from", "is not a valid timestamp");
+        if (filter.StartTime is null)
+            v.Add("filter.start_time", "is required");
+        else if (!ComplaintIntake.IsValidTimestamp(filter.StartTime))
+            v.Add("filter.start_time", "is not a valid timestamp");
         else
-            from = filter.From.ToDateTimeOffset();
-        if (filter.To is null)
-            v.Add("filter.to", "is required");
-        else if (!ComplaintIntake.IsValidTimestamp(filter.To))
-            v.Add("filter.to", "is not a valid timestamp");
+            from = filter.StartTime.ToDateTimeOffset();
+        if (filter.EndTime is null)
+            v.Add("filter.end_time", "is required");
+        else if (!ComplaintIntake.IsValidTimestamp(filter.EndTime))
+            v.Add("filter.end_time", "is not a valid timestamp");
         else
-            to = filter.To.ToDateTimeOffset();
+            to = filter.EndTime.ToDateTimeOffset();
         if (from != default && to != default)
-            v.Check(to > from, "filter.to", "must be after filter.from")
-                .Check(to - from <= TimeSpan.FromDays(MaxPeriodDays), "filter.to", $"must be at most {MaxPeriodDays} days after filter.from")
-                .Check(from.Year >= 2000, "filter.from", "must be in 2000 or later");
+            v.Check(to > from, "filter.end_time", "must be after filter.start_time")
+                .Check(to - from <= TimeSpan.FromDays(MaxPeriodDays), "filter.end_time", $"must be at most {MaxPeriodDays} days after filter.start_time")
+                .Check(from.Year >= 2000, "filter.start_time", "must be in 2000 or later");
         v.Identifier("filter.unit_id", filter.UnitId, RequestValidator.UnitIdPattern(), "an existing unit id or empty", required: false);
         foreach (var c in filter.Categories)
             v.Enum("filter.categories", c);

@@ -106,8 +106,8 @@ public sealed class HotspotTests(ServerHost host) : IClassFixture<ServerHost>, I
 
     private HotspotFilter Filter(params Category[] categories) => new()
     {
-        From = Timestamp.FromDateTimeOffset(From),
-        To = Timestamp.FromDateTimeOffset(_to),
+        StartTime = Timestamp.FromDateTimeOffset(From),
+        EndTime = Timestamp.FromDateTimeOffset(_to),
         UnitId = _org.County,
         Categories = { categories },
     };
@@ -202,11 +202,11 @@ public sealed class HotspotTests(ServerHost host) : IClassFixture<ServerHost>, I
     [Fact]
     public async Task Bad_requests_name_each_bad_field()
     {
-        var filter = new HotspotFilter { From = Timestamp.FromDateTimeOffset(_to), To = Timestamp.FromDateTimeOffset(From), Categories = { (Category)99 } };
+        var filter = new HotspotFilter { StartTime = Timestamp.FromDateTimeOffset(_to), EndTime = Timestamp.FromDateTimeOffset(From), Categories = { (Category)99 } };
         var e = await Assert.ThrowsAsync<RpcException>(() => Analysis(host.Channel).GetHotspotsAsync(
             new GetHotspotsRequest { Filter = filter, CellSizeDegrees = 5, PageSize = 500 }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Equal(["grain", "cell_size_degrees", "page_size", "filter.to", "filter.categories"], Sample.BadFields(e));
+        Assert.Equal(["grain", "cell_size_degrees", "page_size", "filter.end_time", "filter.categories"], Sample.BadFields(e));
 
         var unknown = Filter();
         unknown.UnitId = "no-such-unit";

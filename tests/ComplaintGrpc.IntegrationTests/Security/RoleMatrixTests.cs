@@ -197,8 +197,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             const string stale = "0";
             var period = new HotspotFilter
             {
-                From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-30)),
-                To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
+                StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-30)),
+                EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
                 UnitId = station,
             };
             try

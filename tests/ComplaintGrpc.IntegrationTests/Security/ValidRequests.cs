@@ -107,8 +107,8 @@ public sealed class ValidRequests
         Seed(_ => new DownloadOverdueClocksRequest { UnitId = org.County, Clock = ClockKind.FirstContact, Category = Category.Outage });
         var period = new HotspotFilter
         {
-            From = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-7)),
-            To = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
+            StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-7)),
+            EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
             UnitId = org.County,
             Categories = { Category.Outage, Category.SupplyQuality },
             SubCategories = { SubCategory.Outage, SubCategory.Voltage },
