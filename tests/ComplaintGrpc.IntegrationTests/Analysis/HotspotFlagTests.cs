@@ -105,4 +105,26 @@ public sealed class HotspotFlagTests(SweepHost host) : IClassFixture<SweepHost>
             Assert.True(n.Text.Contains(feeder, StringComparison.Ordinal) || n.Text.Contains(t3, StringComparison.Ordinal), n.Text);
         });
     }
+
+    [Fact]
+    public async Task The_worker_process_runs_the_job_on_its_quartz_trigger()
+    {
+        var org = await host.OrganizationWithHeadsAsync();
+        var feeder = Sample.Id("feeder");
+        await CaseAsync(org, host.Now.AddHours(-2), SubCategory.Outage, feeder, Sample.Id("ta"));
+        await CaseAsync(org, host.Now.AddHours(-1), SubCategory.Voltage, feeder, Sample.Id("ta"));
+
+        await using var worker = WorkerProcess.Start(host.ConnectionString, new Dictionary<string, string>
+        {
+            ["Analysis__HotspotFlags__Cron"] = "0/2 * * * * ?",
+            ["Analysis__HotspotFlags__Threshold"] = "2",
+        });
+        var flags = await Poll.UntilAsync(async () =>
+        {
+            await using var c = await host.Database.OpenConnectionAsync();
+            return (await c.QueryAsync<(string Grain, int CaseCount)>("SELECT grain, case_count FROM hotspot_flags WHERE unit_id = @unit AND area = @feeder",
+                new { unit = org.Units.Station, feeder })).ToList();
+        }, f => f.Count > 0, TimeSpan.FromSeconds(60), "the worker's hotspot flag run");
+        Assert.Equal([("Feeder", 2)], flags);
+    }
 }
