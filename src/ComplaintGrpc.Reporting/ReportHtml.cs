@@ -94,6 +94,7 @@ public static class ReportHtml
         h.Append("</table>");
         EvaluationReport.AppendHtml(h, report.Evaluation ?? new EvaluationFigures());
         RectificationReport.AppendHtml(h, report.Rectifications ?? new RectificationFigures(), zone);
+        Hotspots.HotspotSection.AppendHtml(h, report.TopHotspots);
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }

@@ -4,8 +4,9 @@ using Npgsql;
 namespace ComplaintGrpc.Storage;
 
 /// <summary>A notification to raise. <see cref="DedupKey"/> names what it is about (case, reason, milestone,
-/// recipient); the same key raised again is ignored. Milestone fields are empty for notifications about no clock.
-/// <see cref="ComplaintId"/> is null for a notification about no single case (a rectification: <see cref="RectificationId"/>).</summary>
+/// recipient); the same key raised again is ignored. Milestone fields are empty for notifications about no clock;
+/// <see cref="ComplaintId"/> is null for notifications about no single case (a hotspot flag, <see cref="HotspotId"/>; a
+/// rectification, <see cref="RectificationId"/>).</summary>
 public sealed record NewNotification(
     Guid Id,
     string DedupKey,
@@ -19,7 +20,8 @@ public sealed record NewNotification(
     string Milestone = "",
     DateTimeOffset? MilestoneAt = null,
     bool Late = false,
-    Guid? RectificationId = null);
+    Guid? RectificationId = null,
+    Guid? HotspotId = null);
 
 /// <summary>The one INSERT into the <c>notifications</c> outbox, for server steps (assignment) and the worker's
 /// milestones alike. Written in the transaction of the change that causes it; delivered later by the worker.</summary>
@@ -34,10 +36,10 @@ public static class Outbox
             return Task.FromResult(0);
         return connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO notifications (id, dedup_key, handler_id, kind, complaint_id, text, created_at, deliver_after,
-                clock, milestone, milestone_at, late, rectification_id)
+                clock, milestone, milestone_at, late, rectification_id, hotspot_id)
             SELECT * FROM unnest(@ids::uuid[], @keys::text[], @handlers::text[], @kinds::text[], @complaints::uuid[],
                 @texts::text[], @createdAt::timestamptz[], @deliverAfter::timestamptz[], @clocks::text[], @milestones::text[],
-                @milestoneAt::timestamptz[], @late::boolean[], @rectifications::uuid[])
+                @milestoneAt::timestamptz[], @late::boolean[], @rectifications::uuid[], @hotspots::uuid[])
             ON CONFLICT (dedup_key) DO NOTHING
             """,
             new
@@ -55,6 +57,7 @@ public static class Outbox
                 milestoneAt = notifications.Select(n => n.MilestoneAt?.UtcDateTime).ToArray(),
                 late = notifications.Select(n => n.Late).ToArray(),
                 rectifications = notifications.Select(n => n.RectificationId).ToArray(),
+                hotspots = notifications.Select(n => n.HotspotId).ToArray(),
             }, tx, cancellationToken: ct));
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Worker.Analysis;
 using ComplaintGrpc.Worker.Calendar;
 using ComplaintGrpc.Worker.Evaluation;
 using ComplaintGrpc.Worker.Notifications;
@@ -99,6 +100,7 @@ public static class WorkerComposition
         builder.AddCalendarCoverageCheck();
         builder.AddBacklogReport();
         builder.AddQualitySampling();
+        builder.AddHotspotFlags();
         return builder;
     }
 }

@@ -54,6 +54,9 @@ public static partial class ComplaintIntake
                 .Text("location.feeder", loc.Feeder, 64)
                 .Text("location.transformer_area", loc.TransformerArea, 64);
 
+        if (request.Coordinates is { } point)
+            CheckPoint(v, "coordinates", point);
+
         var receivedAt = now;
         if (request.ReceivedTime is { } t)
         {
@@ -71,6 +74,19 @@ public static partial class ComplaintIntake
 
         v.ThrowIfInvalid();
         return (receivedAt, phone);
+    }
+
+    /// <summary>A WGS-84 point: both parts present and finite, latitude -90..90, longitude -180..180.</summary>
+    public static void CheckPoint(RequestValidator v, string field, GeoPoint point)
+    {
+        if (!point.HasLatitude)
+            v.Add($"{field}.latitude", "is required when coordinates are sent (both or neither)");
+        else
+            v.Check(double.IsFinite(point.Latitude) && point.Latitude is >= -90 and <= 90, $"{field}.latitude", "must be a number from -90 to 90 (WGS-84 degrees)");
+        if (!point.HasLongitude)
+            v.Add($"{field}.longitude", "is required when coordinates are sent (both or neither)");
+        else
+            v.Check(double.IsFinite(point.Longitude) && point.Longitude is >= -180 and <= 180, $"{field}.longitude", "must be a number from -180 to 180 (WGS-84 degrees)");
     }
 
     /// <summary>A phone number in canonical digits (no +86, spaces or dashes), or null when it is not a plausible

@@ -45,6 +45,8 @@ public sealed class CaseRow
     public Substantiation Substantiation { get; init; }
     public int Version { get; init; }
     public DateTime UpdatedAt { get; init; }
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
 
     /// <summary>The columns this row reads, over alias <c>c</c>: every query that returns a case names them rather than
     /// <c>*</c>, so a column added for another purpose is never read by accident.</summary>
@@ -54,7 +56,7 @@ public sealed class CaseRow
         c.customer_phone, c.customer_address, c.customer_class, c.site_class, c.supply_unit, c.substation, c.feeder,
         c.transformer_area, c.description, c.received_at, c.created_at, c.status, c.unit_id, c.handler_id,
         c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
-        c.substantiation, c.version, c.updated_at
+        c.substantiation, c.version, c.updated_at, c.latitude, c.longitude
         """;
 
     public string Etag => Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -115,5 +117,6 @@ public sealed class CaseRow
         Substantiation = Substantiation,
         Etag = Etag,
         UpdateTime = UpdatedAt.AsTimestamp(),
+        Coordinates = Latitude is { } lat && Longitude is { } lon ? new GeoPoint { Latitude = lat, Longitude = lon } : null,
     };
 }

@@ -38,11 +38,11 @@ public static class SubmitComplaint
             INSERT INTO complaints AS c (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
                 level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
                 customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
-                received_at, created_at, status, updated_at, submitted_by)
+                received_at, created_at, status, updated_at, submitted_by, latitude, longitude)
             SELECT @Id, 'CP' || @Day || lpad(n::text, greatest(6, length(n::text)), '0'), @RequestId, @Hash, @Channel,
                 @RequestKind, @Category, @SubCategory, @Level, @SkipLevel, @SkipLevelReason, @Confidential, @Account, @Name,
                 @Phone, @Address, @CustomerClass, @SiteClass, @SupplyUnit, @Substation, @Feeder, @TransformerArea,
-                @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy
+                @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy, @Latitude, @Longitude
             FROM (SELECT nextval('case_number_seq') AS n) seq
             ON CONFLICT (submitted_by, request_id) DO NOTHING
             RETURNING {CaseRow.Columns}
@@ -75,6 +75,8 @@ public static class SubmitComplaint
                 ReceivedAt = receivedAt.UtcDateTime,
                 Now = now.UtcDateTime,
                 SubmittedBy = caller.Subject,
+                Latitude = request.Coordinates?.Latitude,
+                Longitude = request.Coordinates?.Longitude,
             }, tx, cancellationToken: ct));
 
         if (inserted is null)

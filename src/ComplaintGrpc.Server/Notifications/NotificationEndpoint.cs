@@ -123,13 +123,13 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
     private const string From = """
         FROM notification_deliveries d
         JOIN notifications n ON n.id = d.notification_id
-        LEFT JOIN complaints c ON c.id = n.complaint_id
+        LEFT JOIN complaints c ON c.id = n.complaint_id -- none for a hotspot flag's or a rectification's notification
         WHERE d.channel = 'Inbox' AND d.delivered_at IS NOT NULL AND
         """;
 
     private const string Select = $"""
         SELECT n.id, n.handler_id, n.kind, n.complaint_id, coalesce(c.case_number, '') AS case_number, n.rectification_id, n.text, n.created_at, d.delivered_at,
-               coalesce(d.delivered_seq, 0) AS delivered_seq, n.clock, n.milestone, n.milestone_at, n.late
+               coalesce(d.delivered_seq, 0) AS delivered_seq, n.clock, n.milestone, n.milestone_at, n.late, n.hotspot_id
         {From}
         """;
 
@@ -143,6 +143,7 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
         public string CaseNumber { get; init; } = "";
         public string Text { get; init; } = "";
         public DateTime CreatedAt { get; init; }
+        public Guid? HotspotId { get; init; }
         public DateTime DeliveredAt { get; init; }
         public long DeliveredSeq { get; init; }
         public string Clock { get; init; } = "";
@@ -157,6 +158,7 @@ public sealed class NotificationEndpoint(NpgsqlDataSource db, NotificationFeed f
             Kind = Kind,
             ComplaintId = ComplaintId?.ToString() ?? "",
             RectificationId = RectificationId?.ToString() ?? "",
+            HotspotId = HotspotId?.ToString() ?? "",
             CaseNumber = CaseNumber,
             Text = Text,
             CreatedTime = CreatedAt.AsTimestamp(),

@@ -47,7 +47,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var message = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition("""
             SELECT n.id AS notification_id, n.handler_id, h.name AS handler_name, h.email AS handler_email, n.kind,
-                   -- A notification about no single case (a rectification) carries the empty id; its text names what it is about.
+                   -- A notification about no single case (a hotspot flag, a rectification) carries the empty id; its text names what it is about.
                    coalesce(n.complaint_id, '00000000-0000-0000-0000-000000000000') AS complaint_id, coalesce(c.case_number, '') AS case_number,
                    coalesce(c.customer_phone, '') AS customer_phone, n.text, n.created_at
             FROM notification_deliveries d

@@ -183,6 +183,21 @@ public sealed class ReportFigureTests(ReportFixture host) : IClassFixture<Report
     }
 
     [Fact]
+    public async Task Top_hotspot_feeders_of_the_30_days_are_ranked_by_the_units_the_cases_are_at()
+    {
+        var report = await ReportAsync();
+        // Every case is on the sample feeder. In the 30 days to the cut-off: station 1 holds A, C, G, H, J, K and M
+        // (dispatched after the cut-off, counted where it is now), station 2 holds B, E, I, L, and F is undispatched.
+        // Nothing was received in the 30 days before.
+        Assert.Equal(
+        [
+            new ReportHotspot { Rank = 1, Feeder = "10kV东山线", UnitId = Station1, UnitName = "东山供电所", Count = 7 },
+            new ReportHotspot { Rank = 2, Feeder = "10kV东山线", UnitId = Station2, UnitName = "秣陵供电所", Count = 4 },
+            new ReportHotspot { Rank = 3, Feeder = "10kV东山线", UnitId = "", UnitName = "", Count = 1 },
+        ], report.TopHotspots);
+    }
+
+    [Fact]
     public async Task A_rerun_replaces_the_report_of_the_date_and_the_latest_is_served()
     {
         var first = await ReportAsync();

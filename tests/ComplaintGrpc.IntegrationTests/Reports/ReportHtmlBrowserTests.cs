@@ -6,13 +6,13 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 
 /// <summary>
 /// The HTML report, downloaded over gRPC as a manager's mail client would get it, opened in headless Chromium: the
-/// three charts and the tables render with the report's numbers. A screenshot is kept under the test results folder
+/// four charts (backlog, ageing, trend, hotspot feeders) and the tables render with the report's numbers. A screenshot is kept under the test results folder
 /// (REPORT_SCREENSHOT_DIR, set by ops/test.sh; else beside the test assembly).
 /// </summary>
 public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<ReportFixture>
 {
     private sealed record PageFacts(int Svgs, int Bars, int BacklogBars, int AgeingBars, int TrendPoints, int TrendLines,
-        int MinBarWidth, int OverdueRows, int DueSoonRows, int BacklogRows, string Title, string FirstOverdueCell, bool ChartsVisible, int ExternalResources);
+        int MinBarWidth, int HotspotBars, int HotspotRows, int OverdueRows, int DueSoonRows, int BacklogRows, string Title, string FirstOverdueCell, bool ChartsVisible, int ExternalResources);
 
     [Fact]
     public async Task The_html_report_renders_its_charts_and_tables_in_chromium()
@@ -39,7 +39,7 @@ public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<R
             (() => {
               const q = s => document.querySelectorAll(s);
               const widths = [...q('rect.bar')].map(r => r.getBoundingClientRect().width);
-              const charts = ['chart-backlog', 'chart-ageing', 'chart-trend'].map(id => document.getElementById(id).getBoundingClientRect());
+              const charts = ['chart-backlog', 'chart-ageing', 'chart-trend', 'chart-hotspots'].map(id => document.getElementById(id).getBoundingClientRect());
               return {
                 Svgs: q('svg').length,
                 Bars: q('rect.bar').length,
@@ -48,6 +48,8 @@ public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<R
                 TrendPoints: q('#chart-trend circle').length,
                 TrendLines: q('#chart-trend polyline').length,
                 MinBarWidth: Math.floor(Math.min(...widths)),
+                HotspotBars: q('#chart-hotspots rect.hotspot-bar').length,
+                HotspotRows: q('#table-hotspots tr').length - 1,
                 OverdueRows: q('#table-overdue tr').length - 1,
                 DueSoonRows: q('#table-due-soon tr').length - 1,
                 BacklogRows: q('#table-backlog tr').length - 1,
@@ -59,7 +61,9 @@ public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<R
             })()
             """);
 
-        Assert.Equal(3, facts.Svgs);
+        Assert.Equal(4, facts.Svgs);
+        // Three hotspot feeders (station 1, station 2, undispatched): a bar and a table row each.
+        Assert.Equal((3, 3), (facts.HotspotBars, facts.HotspotRows));
         // Five units plus the undispatched cases; five age buckets; 14 days x (received, closed).
         Assert.Equal((6, 5, 28, 2), (facts.BacklogBars, facts.AgeingBars, facts.TrendPoints, facts.TrendLines));
         Assert.Equal(11, facts.Bars);

@@ -74,6 +74,9 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["UpdateRectification"] = [Supervisor, Admin],
         ["CompleteRectification"] = [Supervisor, Admin],
         ["CancelRectification"] = [Supervisor, Admin],
+        ["GetHotspots"] = [Supervisor, Inspector, Admin, Auditor],
+        ["DownloadHotspots"] = [Supervisor, Inspector, Admin, Auditor],
+        ["ListHotspotFlags"] = [Supervisor, Inspector, Admin, Auditor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -102,7 +105,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
         var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor,
-            RectificationService.Descriptor }
+            RectificationService.Descriptor, AnalysisService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -221,10 +224,17 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var quality = new QualityService.QualityServiceClient(channel);
             var rectifications = new RectificationService.RectificationServiceClient(channel);
             var rectification = foreign ? ForeignRectification : OwnRectification;
+            var analysis = new AnalysisService.AnalysisServiceClient(channel);
             var target = foreign ? ForeignCase : OwnCase;
             var handler = foreign ? _other.Handler : _own.Handler;
             var station = foreign ? _other.Station : _own.Station;
             const string stale = "0";
+            var period = new HotspotFilter
+            {
+                StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-30)),
+                EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
+                UnitId = station,
+            };
             try
             {
                 switch (rpc)
@@ -334,6 +344,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "CancelRectification":
                         await rectifications.CancelRectificationAsync(new CancelRectificationRequest { Id = rectification.Id, Etag = stale, Reason = "r" });
                         break;
+                    case "GetHotspots": await analysis.GetHotspotsAsync(new GetHotspotsRequest { Filter = period, Grain = HotspotGrain.Feeder }); break;
+                    case "DownloadHotspots":
+                        using (var download = analysis.DownloadHotspots(new DownloadHotspotsRequest { Filter = period, Shape = HotspotMapShape.Points }))
+                            while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
+                        break;
+                    case "ListHotspotFlags": await analysis.ListHotspotFlagsAsync(new ListHotspotFlagsRequest { UnitId = station }); break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }
                 return StatusCode.OK;

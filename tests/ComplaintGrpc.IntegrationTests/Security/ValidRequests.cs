@@ -127,6 +127,18 @@ public sealed class ValidRequests
         Seed(_ => new UpdateRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Plan = "更换导线并加装分段开关", DueDate = dueDate });
         Seed(_ => new CompleteRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Note = "导线已更换" });
         Seed(_ => new CancelRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Reason = "并入上级整改" });
+
+        var period = new HotspotFilter
+        {
+            StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-7)),
+            EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
+            UnitId = org.County,
+            Categories = { Category.Outage, Category.SupplyQuality },
+            SubCategories = { SubCategory.Outage, SubCategory.Voltage },
+        };
+        Seed(_ => new GetHotspotsRequest { Filter = period, Grain = HotspotGrain.MapCell, CellSizeDegrees = 0.05, PageSize = 10 });
+        Seed(_ => new DownloadHotspotsRequest { Filter = period, Shape = HotspotMapShape.Cells, CellSizeDegrees = 0.01 });
+        Seed(_ => new ListHotspotFlagsRequest { UnitId = org.County, PageSize = 10 });
         return r;
     }
 }
