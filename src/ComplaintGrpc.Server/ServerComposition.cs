@@ -90,6 +90,7 @@ public static class ServerComposition
         builder.Services.AddScoped<CaseTransitions>();
         builder.Services.AddEvaluation(builder.Configuration);
         builder.Services.AddSingleton<PersonalDataInterceptor>();
+        builder.Services.AddSingleton<DatabaseOutages>();
         builder.Services.AddSingleton<CaseClocks>();
         builder.Services.AddSingleton<NotificationFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationFeed>());
