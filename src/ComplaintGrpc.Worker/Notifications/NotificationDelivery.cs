@@ -135,7 +135,8 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
                   AND (claimed_until IS NULL OR claimed_until < @now)
                 FOR UPDATE SKIP LOCKED),
             claimed AS (
-                UPDATE notification_deliveries d SET claim_id = @attempt, claimed_until = @until
+                -- next_attempt_at too: should the attempt die, the delivery is due again the moment its claim lapses.
+                UPDATE notification_deliveries d SET claim_id = @attempt, claimed_until = @until, next_attempt_at = @until
                 FROM free f WHERE d.notification_id = f.notification_id AND d.channel = f.channel
                 RETURNING d.notification_id)
             SELECT n.id AS notification_id, n.handler_id, h.name AS handler_name, h.email AS handler_email, n.kind,
