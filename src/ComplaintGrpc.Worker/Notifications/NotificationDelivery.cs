@@ -19,9 +19,10 @@ public sealed class DeliveryOptions
     [Range(1, 50)]
     public int WorkerCount { get; set; } = 2;
 
-    /// <summary>Time limit for one delivery, in-job retries included; a delivery that runs out is a failed attempt.</summary>
+    /// <summary>Time limit for one delivery, in-job retries included; a delivery that runs out is a failed attempt. The
+    /// default leaves room for the webhook's default 3 attempts of 10 s and their back-off.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(40);
 
     /// <summary>A job starts no new delivery after this long; what it has not sent is left for the next hand-over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
