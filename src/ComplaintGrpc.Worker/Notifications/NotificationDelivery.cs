@@ -117,6 +117,13 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
                 await RecordFailureAsync(message.NotificationId, channel, attempt, ex.Message, cancellationToken);
                 continue;
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Shutting down: what was not started is free for the next hand-over at once; the one in flight keeps
+                // its claim until it lapses, since whether it reached the receiver is unknown.
+                await ReleaseAsync([.. claimed.Skip(i + 1).Select(m => m.NotificationId)], channel, attempt, CancellationToken.None);
+                throw;
+            }
             await RecordDeliveredAsync(message, channel, attempt, cancellationToken);
         }
         return failures;
