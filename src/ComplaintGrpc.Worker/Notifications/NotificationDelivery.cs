@@ -216,7 +216,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
         public string Text { get; init; } = "";
         public DateTime CreatedAt { get; init; }
 
-        public NotificationMessage ToMessage() => new(NotificationId, HandlerId, HandlerName, HandlerEmail, Kind, ComplaintId ?? Guid.Empty,
+        public NotificationMessage ToMessage() => new(NotificationId, HandlerId, HandlerName, HandlerEmail, Kind, ComplaintId,
             CaseNumber ?? "", CustomerPhone is { } phone ? ComplaintIntake.MaskPhone(phone) : "", Text, CreatedAt.AsUtc());
     }
 }
