@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.IntegrationTests.Dashboard;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
 using ComplaintGrpc.Server.Security;
 using Dapper;
@@ -14,7 +15,9 @@ namespace ComplaintGrpc.IntegrationTests.Faults;
 /// items 2 and 3): a hung webhook must not hold up inbox deliveries, reminders, escalations or the default Hangfire
 /// queue, and must get every notification exactly once when it answers again; a worker killed with -9 in the middle
 /// of a delivery leaves it to a second worker within the short lease, nothing doubled.
+/// Alone in its collection because the server enqueues a Hangfire job (the report run): see HangfireStatics.
 /// </summary>
+[Collection(HangfireStatics.AloneCollection)]
 public sealed class DeliveryFaultTests(ServerHost host) : IClassFixture<ServerHost>, IAsyncLifetime
 {
     private const string Secret = "delivery-fault-tests-secret-of-at-least-32-bytes";
