@@ -92,6 +92,7 @@ public static class ServerComposition
         builder.Services.AddEvaluation(builder.Configuration);
         builder.AddRectificationOptions();
         builder.Services.AddSingleton<PersonalDataInterceptor>();
+        builder.Services.AddSingleton<DatabaseOutages>();
         builder.Services.AddSingleton<CaseClocks>();
         builder.Services.AddSingleton<NotificationFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationFeed>());

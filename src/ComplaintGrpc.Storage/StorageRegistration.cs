@@ -19,6 +19,12 @@ public sealed class StorageOptions
     /// notifications a handler waits on.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A Hangfire job fetched by a worker that then died (kill -9, power loss) is fetched again after this
+    /// long. The living worker renews its fetch every fifth of it (sliding invisibility), so a job may run longer.
+    /// Hangfire.PostgreSql's default is 30 minutes without renewal.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static class StorageRegistration
@@ -78,6 +84,9 @@ public static class StorageRegistration
             {
                 SchemaName = "hangfire",
                 QueuePollInterval = options.QueuePollInterval,
+                InvisibilityTimeout = options.InvisibilityTimeout,
+                // Renewed by the storage's heartbeat process, which runs inside each Hangfire server (the worker).
+                UseSlidingInvisibilityTimeout = true,
                 PrepareSchemaIfNecessary = true,
             }));
         builder.Services.AddHangfire((services, cfg) => cfg

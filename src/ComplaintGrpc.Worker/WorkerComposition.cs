@@ -7,6 +7,7 @@ using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.Rectification;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
+using Hangfire.States;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
@@ -19,11 +20,11 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A delivery handed to Hangfire but still undelivered after this long is handed over again (its job was
-    /// deleted from the dashboard, failed for good, or the hand-over's commit was lost). Longer than Hangfire's own
-    /// retries of a failing job take, so that retries of one delivery do not pile up while an endpoint is down.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
-    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>A delivery handed to Hangfire but neither claimed nor delivered after this long is handed over again
+    /// (its worker died before claiming it, its job was deleted, or the hand-over's commit was lost). Short, because a
+    /// repeated hand-over is cheap and safe: a job claims before it sends, and failures wait out their back-off.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromSeconds(60);
 
     [Range(1, 10_000)]
     public int OutboxBatchSize { get; set; } = 200;
@@ -44,7 +45,8 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ClockRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Hangfire worker threads in this process.</summary>
+    /// <summary>Hangfire worker threads in this process for the <c>default</c> queue (report runs, the calendar check).
+    /// Deliveries over external channels have their own queues and workers (<see cref="DeliveryOptions.WorkerCount"/>).</summary>
     [Range(1, 100)]
     public int HangfireWorkerCount { get; set; } = 4;
 }
@@ -61,9 +63,27 @@ public static class WorkerComposition
         var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        // Hangfire runs the individual actions (deliver one notification), so retries and failures are visible
-        // in the dashboard. Clocks are not among them: the deadline sweep acts on them in set-based batches itself.
-        builder.Services.AddHangfireServer(o => o.WorkerCount = options.HangfireWorkerCount);
+        // Hangfire runs administrators' runs, the calendar check and batches of external deliveries, so failures are
+        // visible in the dashboard. Clocks are not among them: the deadline sweep acts on them in set-based batches
+        // itself. Each external channel gets its own queue and Hangfire server (workers), so a slow or hung endpoint
+        // occupies only its own channel's workers, never the default queue's or another channel's.
+        builder.Services.AddHangfireServer(o =>
+        {
+            o.WorkerCount = options.HangfireWorkerCount;
+            o.Queues = [EnqueuedState.DefaultQueue];
+        });
+        builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var delivery = builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        var notifications = NotificationOptions.From(builder.Configuration);
+        foreach (var channel in new[] { WebhookChannel.ChannelName, EmailChannel.ChannelName }.Where(notifications.Uses))
+        {
+            builder.Services.AddHangfireServer(o =>
+            {
+                o.ServerName = $"{Environment.MachineName}:{DeliveryOptions.QueueOf(channel)}";
+                o.WorkerCount = delivery.WorkerCount;
+                o.Queues = [DeliveryOptions.QueueOf(channel)];
+            });
+        }
         builder.Services.AddTransient<NotificationDelivery>();
         // Inbox always; Webhook and Email when a Notifications channel list names them (settings validated at start).
         builder.AddNotificationChannels();

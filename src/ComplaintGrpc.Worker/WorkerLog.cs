@@ -9,9 +9,6 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Notification {NotificationId} delivered by {Channel} to {HandlerId}")]
     public static partial void NotificationDelivered(ILogger logger, Guid notificationId, string channel, string handlerId);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Notification {NotificationId} was already delivered by {Channel}; nothing to do")]
-    public static partial void NotificationAlreadyDelivered(ILogger logger, Guid notificationId, string channel);
-
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Outbox sweep delivered {Count} notification(s) to inboxes")]
     public static partial void InboxDelivered(ILogger logger, int count);
 

@@ -13,10 +13,12 @@ namespace ComplaintGrpc.Server.Internal;
 /// fields, ErrorInfo with a stable reason otherwise); the caller's cancellation or deadline ends as CANCELLED or
 /// DEADLINE_EXCEEDED; a database that does not answer in time is DEADLINE_EXCEEDED (reason DATABASE_TIMEOUT) and one
 /// that cannot be reached or has no connection to spare is UNAVAILABLE (reason DATABASE_UNAVAILABLE), both with
-/// RetryInfo and logged as warnings; anything unexpected is logged and answered INTERNAL without internals in the
-/// message.
+/// RetryInfo; anything unexpected is logged and answered INTERNAL without internals in the message. Database
+/// timeouts and outages are logged once per episode (<see cref="DatabaseOutages"/>): a warning with the cause at the
+/// first failed call, then nothing per call, and one line at recovery with the number of failed calls and how long it
+/// lasted.
 /// </summary>
-internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger, DatabaseOutages outages) : Interceptor
 {
     public const string ErrorDomain = "complaints.v1";
 
@@ -26,9 +28,12 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        var started = outages.CallStarted();
         try
         {
-            return await continuation(request, context);
+            var response = await continuation(request, context);
+            Answered(started);
+            return response;
         }
         catch (Exception ex) when (ex is not RpcException)
         {
@@ -40,14 +45,22 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var started = outages.CallStarted();
         try
         {
             await continuation(request, responseStream, context);
+            Answered(started);
         }
         catch (Exception ex) when (ex is not RpcException)
         {
             throw Map(ex, context);
         }
+    }
+
+    private void Answered(long started)
+    {
+        if (outages.Answered(started) is { } episode)
+            ServerLog.DatabaseRecovered(logger, episode.FailedCalls, episode.Lasted);
     }
 
     private RpcException Map(Exception ex, ServerCallContext context)
@@ -69,11 +82,13 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
                 switch (DatabaseFaultOf(ex))
                 {
                     case DatabaseFault.Timeout:
-                        ServerLog.DatabaseTimeout(logger, context.Method, ex);
+                        if (outages.Failed())
+                            ServerLog.DatabaseTimeout(logger, context.Method, ex);
                         return DatabaseStatus(Code.DeadlineExceeded, "DATABASE_TIMEOUT",
                             "The database did not answer in time. Retry after a short wait; a change may or may not have been stored, so read before redoing it.");
                     case DatabaseFault.Unavailable:
-                        ServerLog.DatabaseUnavailable(logger, context.Method, ex);
+                        if (outages.Failed())
+                            ServerLog.DatabaseUnavailable(logger, context.Method, ex);
                         return DatabaseStatus(Code.Unavailable, "DATABASE_UNAVAILABLE",
                             "The database is unreachable or has no connection to spare at the moment. Retry after a short wait.");
                     default:

@@ -3,10 +3,11 @@ using Microsoft.Extensions.Options;
 namespace ComplaintGrpc.Worker.Notifications;
 
 /// <summary>What a channel needs to deliver one notification. Never the customer's name or full phone: the phone is
-/// masked (first 3 and last 4 digits) before it gets here.</summary>
+/// masked (first 3 and last 4 digits) before it gets here. A notification that is not about one case has no
+/// <see cref="ComplaintId"/>, and an empty case number and phone.</summary>
 public sealed record NotificationMessage(
     Guid NotificationId, string HandlerId, string HandlerName, string HandlerEmail, string Kind,
-    Guid ComplaintId, string CaseNumber, string CustomerPhoneMasked, string Text, DateTimeOffset CreatedAt);
+    Guid? ComplaintId, string CaseNumber, string CustomerPhoneMasked, string Text, DateTimeOffset CreatedAt);
 
 /// <summary>A way to reach a recipient. Implementations are registered in DI and picked by <see cref="Name"/>.</summary>
 public interface INotificationChannel

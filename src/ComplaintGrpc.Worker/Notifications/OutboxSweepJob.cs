@@ -12,13 +12,16 @@ namespace ComplaintGrpc.Worker.Notifications;
 ///    inbox lives in this database, so its delivery is made right there — marked delivered, in the inbox order, with
 ///    a NOTIFY that wakes WatchNotifications streams — with no job at all; a storm of reminders costs a few
 ///    statements per batch, not a Hangfire job each.
-/// 2. undelivered deliveries over external channels (webhook, e-mail) are claimed and handed to Hangfire, one job
-///    per batch and channel, so their retries and failures show in the dashboard; the job locks each row, so it waits
-///    for this claim to commit.
+/// 2. undelivered deliveries over external channels (webhook, e-mail) that are due (never handed over, handed over
+///    longer than <see cref="WorkerOptions.RedeliverAfter"/> ago without being delivered, or past the back-off of a
+///    failed attempt) and not claimed by a live attempt are handed to Hangfire: one job per batch and channel, on the
+///    channel's own queue (<see cref="DeliveryOptions.QueueOf"/>), so that a slow endpoint only holds up its channel.
 /// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent sweeps on several workers never take the same
-/// row. Guarantee: at least once for external channels (if the commit is lost after the enqueue, the delivery is
-/// handed over again after <see cref="WorkerOptions.RedeliverAfter"/>); exactly once for the inbox, whose delivery
-/// commits with its fan-out.
+/// row. Guarantee: at least once for external channels (a hand-over whose job is lost — the worker died, the job was
+/// deleted, the commit after the enqueue was lost — is handed over again after the short
+/// <see cref="WorkerOptions.RedeliverAfter"/>; <see cref="NotificationDelivery"/> claims before it sends, so a
+/// repeated hand-over does not send twice at once); exactly once for the inbox, whose delivery commits with its
+/// fan-out.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient jobs, TimeProvider clock,
@@ -105,7 +108,7 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         return (due.Count, deliveries.Count(d => d.Channel == InboxChannel.ChannelName));
     }
 
-    /// <summary>Claims one batch of undelivered external deliveries and enqueues one Hangfire job per channel for it.</summary>
+    /// <summary>Takes one batch of due external deliveries and enqueues one Hangfire job per channel for it.</summary>
     private async Task<int> HandOverAsync(int batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -114,20 +117,21 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         var handOver = (await connection.QueryAsync<(Guid NotificationId, string Channel)>(new CommandDefinition("""
             WITH pending AS (
                 SELECT notification_id, channel FROM notification_deliveries
-                WHERE delivered_at IS NULL AND (enqueued_at IS NULL OR enqueued_at < @redeliverBefore)
+                WHERE delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+                  AND (claimed_until IS NULL OR claimed_until < @now)
                 ORDER BY created_at
                 LIMIT @batch
                 FOR UPDATE SKIP LOCKED)
-            UPDATE notification_deliveries d SET enqueued_at = @now
+            UPDATE notification_deliveries d SET enqueued_at = @now, next_attempt_at = @redeliverAt
             FROM pending p WHERE d.notification_id = p.notification_id AND d.channel = p.channel
             RETURNING d.notification_id, d.channel
             """,
-            new { now, redeliverBefore = now - worker.Value.RedeliverAfter, batch },
+            new { now, redeliverAt = now + worker.Value.RedeliverAfter, batch },
             claim, cancellationToken: ct))).ToList();
         foreach (var byChannel in handOver.GroupBy(d => d.Channel))
         {
             var (channel, ids) = (byChannel.Key, byChannel.Select(d => d.NotificationId).ToArray());
-            jobs.Enqueue<NotificationDelivery>(d => d.DeliverBatchAsync(ids, channel, CancellationToken.None));
+            jobs.Enqueue<NotificationDelivery>(DeliveryOptions.QueueOf(channel), d => d.DeliverBatchAsync(ids, channel, CancellationToken.None));
         }
         await claim.CommitAsync(ct);
         return handOver.Count;

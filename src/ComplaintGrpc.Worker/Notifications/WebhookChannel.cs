@@ -169,7 +169,7 @@ public sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<Webh
 
     /// <summary>The JSON body (snake_case). <c>kind</c> is CaseAssigned, Reminder, Breach or Escalation.</summary>
     private sealed record Payload(
-        Guid NotificationId, string Kind, Guid ComplaintId, string CaseNumber, string CustomerPhoneMasked, string Text,
+        Guid NotificationId, string Kind, Guid? ComplaintId, string CaseNumber, string CustomerPhoneMasked, string Text,
         string CreatedTime, string HandlerId)
     {
         public static Payload From(NotificationMessage m) => new(

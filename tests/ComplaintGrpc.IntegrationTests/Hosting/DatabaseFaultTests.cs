@@ -114,3 +114,39 @@ public sealed class DatabasePoolExhaustedTests(DatabasePoolExhaustedTests.SmallP
             $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND {condition}");
     }
 }
+
+/// <summary>An outage is one warning and one recovery line in the log, however many calls it fails (issue 12, item 1).</summary>
+public sealed class DatabaseOutageEpisodeTests(DatabasePoolExhaustedTests.SmallPoolHost host) : IClassFixture<DatabasePoolExhaustedTests.SmallPoolHost>
+{
+    [Fact]
+    public async Task Calls_failed_by_one_outage_are_logged_once_and_the_recovery_once_with_their_number()
+    {
+        await using (var connection = await host.Database.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await connection.ExecuteAsync("LOCK TABLE complaints IN ACCESS EXCLUSIVE MODE", transaction: transaction);
+            // The notification feed holds one of the server's two connections; this slow call holds the other.
+            var slow = host.Complaints.ListComplaintsAsync(new ListComplaintsRequest()).ResponseAsync;
+            await Poll.UntilAsync(async () =>
+            {
+                await using var c = await host.Database.OpenConnectionAsync();
+                return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+            }, n => n == 1, what: "the slow call to wait for the lock");
+
+            for (var i = 0; i < 3; i++)
+            {
+                var e = await Assert.ThrowsAsync<RpcException>(() =>
+                    host.Complaints.GetComplaintAsync(new GetComplaintRequest { Id = Guid.NewGuid().ToString() }).ResponseAsync);
+                Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+            }
+            await transaction.RollbackAsync();
+            await slow;
+        }
+        await host.Complaints.ListComplaintsAsync(new ListComplaintsRequest());
+
+        var warning = Assert.Single(host.Logs.Lines, l => l.Contains("[1004]", StringComparison.Ordinal));
+        Assert.Contains("connection pool has been exhausted", warning, StringComparison.Ordinal);
+        var recovered = Assert.Single(host.Logs.Lines, l => l.Contains("[1010]", StringComparison.Ordinal));
+        Assert.Contains("after 3 failed calls over", recovered, StringComparison.Ordinal);
+    }
+}

@@ -12,13 +12,15 @@ namespace ComplaintGrpc.IntegrationTests.Infrastructure;
 /// <summary>
 /// A real HTTP endpoint for webhook tests: Kestrel on a loopback port the OS picks, keeping every request's headers
 /// and exact body bytes. It answers 200 unless told otherwise with <see cref="AnswerNext"/>, one scripted answer per
-/// request, in order.
+/// request, in order. <see cref="Hold"/> makes it a hung endpoint: requests get no answer until <see cref="Release"/>.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<(int Status, TimeSpan Delay)> _script = new();
     private readonly ConcurrentQueue<Request> _requests = new();
+    private readonly ConcurrentQueue<Request> _answered = new();
+    private volatile TaskCompletionSource _gate = Released();
 
     /// <summary>One request as received, and the status it was answered with.</summary>
     public sealed record Request(string Method, string Path, string? ContentType, string? NotificationId, string? Signature, byte[] Body, int AnsweredWith);
@@ -31,6 +33,22 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public string Url { get; private set; } = "";
 
     public IReadOnlyList<Request> Requests => _requests.ToArray();
+
+    /// <summary>The requests whose answer was written, not abandoned by the sender first.</summary>
+    public IReadOnlyList<Request> Answered => _answered.ToArray();
+
+    /// <summary>From now on, requests wait without an answer until <see cref="Release"/> (or until the sender gives up).</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets held requests, and those to come, be answered.</summary>
+    public void Release() => _gate.TrySetResult();
+
+    private static TaskCompletionSource Released()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.SetResult();
+        return released;
+    }
 
     public static async Task<WebhookReceiver> StartAsync()
     {
@@ -54,9 +72,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var (status, delay) = _script.TryDequeue(out var next) ? next : (200, TimeSpan.Zero);
-        _requests.Enqueue(new Request(context.Request.Method, context.Request.Path, context.Request.ContentType,
+        var request = new Request(context.Request.Method, context.Request.Path, context.Request.ContentType,
             context.Request.Headers["X-Complaints-Notification-Id"].SingleOrDefault(),
-            context.Request.Headers["X-Complaints-Signature"].SingleOrDefault(), body.ToArray(), status));
+            context.Request.Headers["X-Complaints-Signature"].SingleOrDefault(), body.ToArray(), status);
+        _requests.Enqueue(request);
+        try
+        {
+            await _gate.Task.WaitAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         if (delay > TimeSpan.Zero)
         {
             // A slow receiver: the sender gives up first. Ending early when it does keeps shutdown quick.
@@ -70,10 +97,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
         }
         context.Response.StatusCode = status;
+        await context.Response.CompleteAsync();
+        if (!context.RequestAborted.IsCancellationRequested)
+            _answered.Enqueue(request);
     }
 
     public async ValueTask DisposeAsync()
     {
+        Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

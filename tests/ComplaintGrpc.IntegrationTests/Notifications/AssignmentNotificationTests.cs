@@ -52,7 +52,7 @@ public sealed class AssignmentNotificationTests(ServerHost host) : IClassFixture
         var id = await c.ExecuteScalarAsync<Guid>("SELECT id FROM notifications WHERE complaint_id = @id::uuid", new { id = assigned.Id });
         await c.ExecuteAsync("INSERT INTO notification_deliveries (notification_id, channel, handler_id, created_at) VALUES (@id, 'Inbox', @handler, now())",
             new { id, handler = org.Handler });
-        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, [new InboxChannel()], NullLogger<NotificationDelivery>.Instance);
+        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, [new InboxChannel()], Microsoft.Extensions.Options.Options.Create(new DeliveryOptions()), NullLogger<NotificationDelivery>.Instance);
 
         await delivery.DeliverAsync(id, InboxChannel.ChannelName, CancellationToken.None);
         const string deliveredAt = "SELECT delivered_at FROM notification_deliveries WHERE notification_id = @id AND channel = 'Inbox'";

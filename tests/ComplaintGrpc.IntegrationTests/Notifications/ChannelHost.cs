@@ -30,7 +30,7 @@ internal sealed class ChannelHost : IAsyncDisposable
 
     /// <summary>The job Hangfire would run, with this host's channels, against the test database.</summary>
     public NotificationDelivery Delivery(NpgsqlDataSource db) =>
-        new(db, TimeProvider.System, Channels, NullLogger<NotificationDelivery>.Instance);
+        new(db, TimeProvider.System, Channels, Microsoft.Extensions.Options.Options.Create(new DeliveryOptions()), NullLogger<NotificationDelivery>.Instance);
 
     public static async Task<ChannelHost> StartAsync(IDictionary<string, string?> settings)
     {

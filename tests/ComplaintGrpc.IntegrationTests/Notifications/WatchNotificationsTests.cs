@@ -55,7 +55,7 @@ public sealed class WatchNotificationsTests(ServerHost host) : IClassFixture<Ser
             return id;
         }
         var (zeroth, first, second) = (await NotificationOf(seen.Id), await NotificationOf(earlier.Id), await NotificationOf(later.Id));
-        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, [new InboxChannel()], NullLogger<NotificationDelivery>.Instance);
+        var delivery = new NotificationDelivery(host.Database, TimeProvider.System, [new InboxChannel()], Microsoft.Extensions.Options.Options.Create(new DeliveryOptions()), NullLogger<NotificationDelivery>.Instance);
         await delivery.DeliverAsync(zeroth, InboxChannel.ChannelName, CancellationToken.None);
         // The desk app last saw the zeroth notification.
         using var watch = host.Notifications.WatchNotifications(new WatchNotificationsRequest { HandlerId = org.Handler, AfterNotificationId = zeroth.ToString() });

@@ -115,7 +115,7 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
     }
 
     [Fact]
-    public async Task A_receiver_that_keeps_failing_makes_the_job_throw_and_Hangfires_retry_delivers_it_later()
+    public async Task A_receiver_that_keeps_failing_makes_the_job_throw_and_the_next_hand_over_delivers_it_later()
     {
         var (_, _, id) = await ChannelHost.AssignedWithDeliveryAsync(host, WebhookChannel.ChannelName);
         for (var i = 0; i < 3; i++)
@@ -131,7 +131,7 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
         Assert.Equal(1, attempts);
         Assert.Contains("503", lastError);
 
-        // Hangfire runs the job again later; the receiver is back.
+        // The outbox sweep hands it over again after the back-off; the receiver is back.
         await delivery.DeliverAsync(id, WebhookChannel.ChannelName, CancellationToken.None);
         Assert.Equal(4, _receiver.Requests.Count);
         Assert.Single(_receiver.Requests.Select(r => r.NotificationId).Distinct());
@@ -154,7 +154,7 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
         Assert.Null((await ChannelHost.DeliveryRowAsync(host, first, WebhookChannel.ChannelName)).DeliveredAt);
         Assert.NotNull((await ChannelHost.DeliveryRowAsync(host, second, WebhookChannel.ChannelName)).DeliveredAt);
 
-        // Hangfire's retry of the same job: only the first is sent again.
+        // The next hand-over of the same batch: only the first is sent again.
         await delivery.DeliverBatchAsync([first, second], WebhookChannel.ChannelName, CancellationToken.None);
         Assert.NotNull((await ChannelHost.DeliveryRowAsync(host, first, WebhookChannel.ChannelName)).DeliveredAt);
         Assert.Equal(1, _receiver.Requests.Count(r => r.NotificationId == second.ToString()));

@@ -4,6 +4,7 @@ using ComplaintGrpc.Server.Internal;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace ComplaintGrpc.Server.Tests.Internal;
@@ -16,11 +17,14 @@ namespace ComplaintGrpc.Server.Tests.Internal;
 public sealed class ErrorMappingInterceptorTests
 {
     private readonly CapturingLogger<ErrorMappingInterceptor> _logger = new();
+    private readonly FakeTimeProvider _clock = new();
+    private readonly ErrorMappingInterceptor _interceptor;
+
+    public ErrorMappingInterceptorTests() => _interceptor = new ErrorMappingInterceptor(_logger, new DatabaseOutages(_clock));
 
     private async Task<RpcException> MapAsync(Exception thrown, TestCallContext? context = null)
     {
-        var interceptor = new ErrorMappingInterceptor(_logger);
-        return await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<string, string>(
+        return await Assert.ThrowsAsync<RpcException>(() => _interceptor.UnaryServerHandler<string, string>(
             "request", context ?? new TestCallContext(), (_, _) => Task.FromException<string>(thrown)));
     }
 
@@ -193,9 +197,7 @@ public sealed class ErrorMappingInterceptorTests
     [Fact]
     public async Task Server_streaming_calls_are_mapped_the_same_way()
     {
-        var interceptor = new ErrorMappingInterceptor(_logger);
-
-        var e = await Assert.ThrowsAsync<RpcException>(() => interceptor.ServerStreamingServerHandler<string, string>(
+        var e = await Assert.ThrowsAsync<RpcException>(() => _interceptor.ServerStreamingServerHandler<string, string>(
             "request", null!, new TestCallContext(), (_, _, _) => Task.FromException(Postgres(PostgresErrorCodes.AdminShutdown))));
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
@@ -209,5 +211,57 @@ public sealed class ErrorMappingInterceptorTests
         var e = await MapAsync(made);
 
         Assert.Same(made, e);
+    }
+
+    private Task<string> AnswerAsync() =>
+        _interceptor.UnaryServerHandler<string, string>("request", new TestCallContext(), (_, _) => Task.FromResult("answer"));
+
+    [Fact]
+    public async Task An_outage_is_logged_once_with_its_cause_and_once_at_recovery_with_the_failed_calls_and_how_long_it_lasted()
+    {
+        var cause = new NpgsqlException("Failed to connect to 127.0.0.1:1", new SocketException((int)SocketError.ConnectionRefused));
+        await AnswerAsync();
+
+        var first = await MapAsync(cause);
+        for (var i = 0; i < 4; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal(StatusCode.Unavailable, (await MapAsync(Postgres(PostgresErrorCodes.CannotConnectNow))).StatusCode);
+        }
+        // A timeout during the same outage is part of the episode too: counted, answered, not logged.
+        Assert.Equal(StatusCode.DeadlineExceeded, (await MapAsync(Postgres(PostgresErrorCodes.QueryCanceled))).StatusCode);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await AnswerAsync();
+        await AnswerAsync();
+
+        Assert.Equal(StatusCode.Unavailable, first.StatusCode);
+        Assert.Equal(2, _logger.Entries.Count);
+        Assert.Equal((LogLevel.Warning, 1004), (_logger.Entries[0].Level, _logger.Entries[0].EventId));
+        Assert.Same(cause, _logger.Entries[0].Exception);
+        Assert.Equal((LogLevel.Information, 1010), (_logger.Entries[1].Level, _logger.Entries[1].EventId));
+        Assert.Equal("The database answers again after 6 failed calls over 00:00:22", _logger.Entries[1].Message);
+
+        // The next outage is a new episode with its own warning.
+        await MapAsync(Postgres(PostgresErrorCodes.AdminShutdown));
+        Assert.Equal(3, _logger.Entries.Count);
+        Assert.Equal(1004, _logger.Entries[2].EventId);
+    }
+
+    [Fact]
+    public async Task A_call_that_was_already_running_when_the_outage_began_does_not_end_it_by_finishing()
+    {
+        var release = new TaskCompletionSource<string>();
+        var running = _interceptor.UnaryServerHandler<string, string>("request", new TestCallContext(), (_, _) => release.Task);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await MapAsync(Postgres(PostgresErrorCodes.AdminShutdown));
+
+        release.SetResult("answer");
+        await running;
+        await MapAsync(Postgres(PostgresErrorCodes.AdminShutdown));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AnswerAsync();
+
+        Assert.Equal([1004, 1010], _logger.Entries.Select(e => e.EventId));
+        Assert.Equal("The database answers again after 2 failed calls over 00:00:01", _logger.Entries[1].Message);
     }
 }
