@@ -137,8 +137,8 @@ public sealed class RepeatAndWarningTests(IntakeHost host) : IClassFixture<Intak
         Assert.Equal(1, c.RepeatCount);
         Assert.Equal([Link(insideCase, RepeatMatch.Phone)], c.RepeatLinks.Select(Link));
         Assert.DoesNotContain(c.RepeatLinks, l => l.ComplaintId == outsideCase.Id);
-        // The window is counted back from the new case's received time: 8 days before "6 days ago" is outside too.
-        Assert.Equal(0, insideCase.RepeatCount);
+        // The window counts back from each case's own received time: the 8-day-old case is 2 days before the 6-day-old one.
+        Assert.Equal([Link(outsideCase, RepeatMatch.Phone)], insideCase.RepeatLinks.Select(Link));
     }
 
     [Fact]
