@@ -102,8 +102,8 @@ public static class CaseQueries
         if (request.CustomerAccountNumber.Length > 0) Filter("c.customer_account_number = @account", "account", request.CustomerAccountNumber);
         if (request.SubCategories.Count > 0) Filter("c.sub_category = ANY(@subCategories)", "subCategories", Names(request.SubCategories));
         if (request.SupplyUnit.Length > 0) Filter("c.supply_unit = @supplyUnit", "supplyUnit", request.SupplyUnit);
-        if (request.Substation.Length > 0) Filter("c.substation = @substation", "substation", request.Substation);
-        // Feeder and transformer area are matched with the non-empty condition of their partial indexes, so those apply.
+        // Substation, feeder and transformer area are matched with the non-empty condition of their partial indexes, so those apply.
+        if (request.Substation.Length > 0) Filter("c.substation = @substation AND c.substation <> ''", "substation", request.Substation);
         if (request.Feeder.Length > 0) Filter("c.feeder = @feeder AND c.feeder <> ''", "feeder", request.Feeder);
         if (request.TransformerArea.Length > 0)
             Filter("c.transformer_area = @transformerArea AND c.transformer_area <> ''", "transformerArea", request.TransformerArea);

@@ -7,7 +7,10 @@ ALTER TABLE complaints ADD COLUMN warning_rules text[] NOT NULL DEFAULT '{}';
 ALTER TABLE complaints ADD COLUMN customer_address_key text NOT NULL DEFAULT '';
 -- Later submits recorded on this open case as chases.
 ALTER TABLE complaints ADD COLUMN chase_count integer NOT NULL DEFAULT 0;
-UPDATE complaints SET customer_address_key = regexp_replace(customer_address, '\s', '', 'g') WHERE customer_address <> '';
+-- Existing cases get their key too, back as far as the longest repeat window allowed (366 days): older ones can never be
+-- a repeat. (At 1M cases over a year this rewrite took 3.5 minutes on a busy 2-core machine.)
+UPDATE complaints SET customer_address_key = regexp_replace(customer_address, '\s', '', 'g')
+WHERE customer_address <> '' AND received_at >= now() - interval '366 days';
 
 -- A new case's earlier cases of the same customer (matched_on: RepeatMatch names). Written once, in the submit's
 -- transaction; read by the case's primary-key prefix.
@@ -37,8 +40,14 @@ CREATE INDEX complaints_account_received ON complaints (customer_account_number,
 CREATE INDEX complaints_phone_received ON complaints (customer_phone, received_at);
 CREATE INDEX complaints_address_received ON complaints (customer_address_key, received_at) WHERE customer_address_key <> '';
 -- The hotspot-area rule: cases on a feeder (of a substation) and on a transformer area (of a feeder) within the window.
-CREATE INDEX complaints_feeder_received ON complaints (substation, feeder, received_at) WHERE feeder <> '';
-CREATE INDEX complaints_area_received ON complaints (feeder, transformer_area, received_at) WHERE transformer_area <> '';
+-- Feeder and area lead, so ListComplaints' feeder and transformer_area filters use the same indexes (a few hundred rows
+-- per feeder at 1M cases, then a top-N sort by id), instead of a backward scan of the primary key (134 ms at 1M).
+CREATE INDEX complaints_feeder_received ON complaints (feeder, substation, received_at) WHERE feeder <> '';
+CREATE INDEX complaints_area_received ON complaints (transformer_area, feeder, received_at) WHERE transformer_area <> '';
+-- ListComplaints by sub-category (a seq scan of 1M cases, 800 ms, for a rare one without it) and by substation (a
+-- 73 ms backward scan of the primary key at 1M without it), newest first.
+CREATE INDEX complaints_sub_category ON complaints (sub_category, id);
+CREATE INDEX complaints_substation ON complaints (substation, id) WHERE substation <> '';
 -- ListComplaints' repeats and warned-only filters: small partial indexes in id order, so a page is a short backward scan.
 CREATE INDEX complaints_repeats ON complaints (id) WHERE repeat_count > 0;
 CREATE INDEX complaints_warned ON complaints (id) WHERE warning_rules <> '{}';
