@@ -192,6 +192,18 @@ public sealed class RepeatAndWarningTests(IntakeHost host) : IClassFixture<Intak
         Assert.Equal((SubmitOutcome.Chased, open.Id), (answer.SubmitOutcome, answer.Id));
         Assert.Equal(w.Supervisor, Assert.Single(await NotificationsAsync(open.Id), n => n.Kind == "Chase").HandlerId);
 
+        // Dispatched but not assigned: the supervisors of the case's unit hear of the next chase.
+        var stationHead = Sample.Id("head");
+        await host.Organization.CreateHandlerAsync(new CreateHandlerRequest
+        {
+            Handler = new Handler { HandlerId = stationHead, UnitId = w.Org.Station, Name = "所长", Role = HandlerRole.Supervisor },
+        });
+        await host.Complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = open.Id, Etag = open.Etag, UnitId = w.Org.Station });
+        var second = Plain(w);
+        (second.Customer.Phone, second.ChaseOpenCase) = (first.Customer.Phone, true);
+        Assert.Equal(2, (await w.Intake.SubmitComplaintAsync(second)).ChaseCount);
+        Assert.Equal(new[] { w.Supervisor, stationHead }.Order(), (await NotificationsAsync(open.Id)).Where(n => n.Kind == "Chase").Select(n => n.HandlerId).Order());
+
         var stranger = Plain(w);
         stranger.ChaseOpenCase = true;
         var created = await w.Intake.SubmitComplaintAsync(stranger);
