@@ -123,6 +123,7 @@ public static class BacklogReportQuery
                 covered &= calendar.Covers(year);
         }
         report.Evaluation = await EvaluationReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct);
+        report.WarningsRaised.AddRange(await WarningReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct));
         return (report, covered);
     }
 

@@ -93,6 +93,7 @@ public static class ReportHtml
             h.Append(CultureInfo.InvariantCulture, $"<tr><td class=n>{r.Rank}</td><td>{E(r.UnitName)}</td><td class=n>{r.Value:0.00}</td><td class=n>{r.Complaints}</td><td class=n>{r.CustomerCount}</td></tr>");
         h.Append("</table>");
         EvaluationReport.AppendHtml(h, report.Evaluation ?? new EvaluationFigures());
+        WarningReport.AppendHtml(h, report.WarningsRaised);
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }
