@@ -27,7 +27,7 @@ public sealed record EarlierCase(Guid Id, string CaseNumber, Channel Channel, Da
 public sealed record IntakeFound(IReadOnlyList<EarlierCase> Earlier, int EarlierTotal, IntakeFacts Facts, IReadOnlyList<string> Supervisors);
 
 /// <summary>
-/// The reads of intake (重复投诉 and 预警) in one round trip, each an indexed range scan: earlier cases by account number,
+/// The reads of intake (重复投诉 and 预警) in one round trip, after the customer's locks (see below), each an indexed range scan: earlier cases by account number,
 /// phone and address key over the repeat window (<c>complaints_{account,phone,address}_received</c>), cases on the feeder
 /// and the transformer area over the hotspot window, counted only up to the rule's threshold so a busy feeder costs no
 /// more than a quiet one, and the receiving unit's supervisors. The receiving unit is the submitting caller's unit, or,
@@ -37,6 +37,9 @@ public static class IntakeLookup
 {
     /// <summary>A case stores links to at most this many earlier cases (the newest); repeat_count counts them all.</summary>
     public const int MaxLinks = 50;
+
+    /// <summary>The first key of the customer advisory locks (an arbitrary constant: no other advisory lock uses it).</summary>
+    private const int CustomerLockClass = 95_598_011;
 
     public static async Task<IntakeFound> FindAsync(NpgsqlConnection connection, NpgsqlTransaction tx, SubmitComplaintRequest request,
         string phone, DateTimeOffset receivedAt, Caller caller, IntakeOptions options, CancellationToken ct)
@@ -57,7 +60,15 @@ public static class IntakeLookup
         var countArea = hotspot.Enabled && location.TransformerArea.Length > 0;
         var receiving = ReceivingUnits(caller);
 
+        // One customer's submits take turns (a transaction-scoped lock per identity, in key order so two submits cannot
+        // deadlock): the next one's lookup, a later statement with its own snapshot, sees the previous one's case, so
+        // concurrent cases of one customer are linked exactly as if they had come one after another.
+        var identities = new List<string> { "phone:" + phone };
+        if (account.Length > 0) identities.Add("account:" + account);
+        if (addressKey.Length > 0) identities.Add("address:" + addressKey);
         var sql = $"""
+            SELECT count(*) FROM (SELECT pg_advisory_xact_lock({CustomerLockClass}, k)
+                FROM (SELECT DISTINCT hashtext(i) AS k FROM unnest(@identities) i ORDER BY 1) keys) locked;
             SELECT e.id, e.case_number, e.channel, e.received_at, m.matched_on, count(*) OVER () AS total
             FROM (SELECT id, array_agg(match ORDER BY match) AS matched_on FROM ({string.Join("\nUNION ALL ", matches)}) u GROUP BY id) m
             JOIN complaints e ON e.id = m.id
@@ -81,7 +92,9 @@ public static class IntakeLookup
             area = location.TransformerArea,
             callerUnit = caller.UnitId,
             maxLinks = MaxLinks,
+            identities = identities.ToArray(),
         }, tx, cancellationToken: ct));
+        await results.ReadSingleAsync<long>();
         var earlier = (await results.ReadAsync<EarlierRow>()).ToList();
         var counts = await results.ReadSingleAsync<CountsRow>();
         var (feederCases, areaCases, supervisors) = (counts.FeederCases, counts.AreaCases, counts.Supervisors);

@@ -119,6 +119,23 @@ public sealed class RepeatAndWarningTests(IntakeHost host) : IClassFixture<Intak
     }
 
     [Fact]
+    public async Task Concurrent_cases_of_one_customer_are_linked_as_if_they_came_one_after_another()
+    {
+        var w = await WorldAsync();
+        var phone = Phone();
+        // One received time for all: which of them is "earlier" is then only the order in which they are stored.
+        var receivedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-5));
+        var requests = Enumerable.Range(0, 12).Select(_ => { var r = Plain(w); (r.Customer.Phone, r.ReceivedTime) = (phone, receivedAt); return r; }).ToList();
+
+        var cases = await Task.WhenAll(requests.Select(r => w.Intake.SubmitComplaintAsync(r).ResponseAsync));
+
+        Assert.Equal(Enumerable.Range(0, 12), cases.Select(c => c.RepeatCount).Order());
+        await using var db = await host.Database.OpenConnectionAsync();
+        Assert.Equal(66, await db.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM case_repeat_links WHERE complaint_id = ANY(@ids)", new { ids = cases.Select(c => Guid.Parse(c.Id)).ToArray() }));
+    }
+
+    [Fact]
     public async Task An_earlier_case_outside_the_repeat_window_is_not_linked()
     {
         var w = await WorldAsync();
