@@ -38,6 +38,9 @@ public static class IntakeLookup
     /// <summary>A case stores links to at most this many earlier cases (the newest); repeat_count counts them all.</summary>
     public const int MaxLinks = 50;
 
+    /// <summary>repeat_count counts at most this many earlier cases per identity (phone, account, address).</summary>
+    public const int MaxCountedPerIdentity = 1000;
+
     /// <summary>The first key of the customer advisory locks (an arbitrary constant: no other advisory lock uses it).</summary>
     private const int CustomerLockClass = 95_598_011;
 
@@ -51,11 +54,14 @@ public static class IntakeLookup
         const string window = "received_at >= @repeatFrom AND received_at <= @receivedAt";
         const string hotWindow = "received_at >= @hotFrom AND received_at <= @receivedAt";
 
-        var matches = new List<string> { $"SELECT id, 'Phone' AS match FROM complaints WHERE customer_phone = @phone AND {window}" };
+        // Each identity's range scan stops after MaxCountedPerIdentity cases, newest first: a switchboard phone with
+        // thousands of cases a month costs no more than an ordinary customer.
+        const string newest = "ORDER BY received_at DESC LIMIT @perIdentity";
+        var matches = new List<string> { $"(SELECT id, 'Phone' AS match FROM complaints WHERE customer_phone = @phone AND {window} {newest})" };
         if (account.Length > 0)
-            matches.Add($"SELECT id, 'AccountNumber' FROM complaints WHERE customer_account_number = @account AND customer_account_number <> '' AND {window}");
+            matches.Add($"(SELECT id, 'AccountNumber' FROM complaints WHERE customer_account_number = @account AND customer_account_number <> '' AND {window} {newest})");
         if (addressKey.Length > 0)
-            matches.Add($"SELECT id, 'Address' FROM complaints WHERE customer_address_key = @addressKey AND customer_address_key <> '' AND {window}");
+            matches.Add($"(SELECT id, 'Address' FROM complaints WHERE customer_address_key = @addressKey AND customer_address_key <> '' AND {window} {newest})");
         var countFeeder = hotspot.Enabled && location.Feeder.Length > 0;
         var countArea = hotspot.Enabled && location.TransformerArea.Length > 0;
         var receiving = ReceivingUnits(caller);
@@ -92,6 +98,7 @@ public static class IntakeLookup
             area = location.TransformerArea,
             callerUnit = caller.UnitId,
             maxLinks = MaxLinks,
+            perIdentity = MaxCountedPerIdentity,
             identities = identities.ToArray(),
         }, tx, cancellationToken: ct));
         await results.ReadSingleAsync<long>();
