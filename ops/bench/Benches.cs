@@ -481,7 +481,7 @@ public sealed class Benches(Scale scale, NpgsqlDataSource db, Seeder seeder, Grp
         Category = Category.Outage,
         SubCategory = SubCategory.Outage,
         Level = Level.Normal,
-        Customer = new Customer { AccountNumber = "3200000" + (n % 100000).ToString("D5", CultureInfo.InvariantCulture), Name = "压测客户", Phone = "13800138000", CustomerClass = CustomerClass.Residential },
+        Customer = new Customer { AccountNumber = "3200000" + (n % 100000).ToString("D5", CultureInfo.InvariantCulture), Name = "压测客户", Phone = "138" + (n % 100000).ToString("D8", CultureInfo.InvariantCulture), CustomerClass = CustomerClass.Residential },
         SiteClass = SiteClass.Urban,
         Description = "客户反映所在小区停电, 要求尽快恢复供电。",
     };

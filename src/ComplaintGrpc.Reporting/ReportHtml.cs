@@ -95,6 +95,7 @@ public static class ReportHtml
         EvaluationReport.AppendHtml(h, report.Evaluation ?? new EvaluationFigures());
         RectificationReport.AppendHtml(h, report.Rectifications ?? new RectificationFigures(), zone);
         Hotspots.HotspotSection.AppendHtml(h, report.TopHotspots);
+        WarningReport.AppendHtml(h, report.WarningsRaised);
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }

@@ -57,6 +57,7 @@ public static class ServerComposition
 
         builder.Services.AddOptions<LimitOptions>().BindConfiguration("Limits").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Server").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddIntake();
         var server = builder.Configuration.GetSection("Server").Get<ServerOptions>() ?? new ServerOptions();
         var certificate = server.TlsCertificate();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -165,6 +165,7 @@ public static class CaseLifecycle
         CaseAction.ClosureApproved => "ApproveClosure",
         CaseAction.ClosureRejected => "RejectClosure",
         CaseAction.QualityConfirmed or CaseAction.QualityOverturned => "RecordQualityVerdict",
+        CaseAction.Chased or CaseAction.WarningRaised => "SubmitComplaint",
         CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.Unspecified => "",
     };
 

@@ -69,10 +69,11 @@ public static class ClockPlan
             {
                 foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;
             },
-            // Assignment moves within a unit, the worker's own records and the finding (evaluation, not handling) change no clock.
+            // Assignment moves within a unit, the worker's own records, the finding (evaluation, not handling) and intake's
+            // chases and warnings change no clock.
             CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned
                 or CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.FindingRecorded or CaseAction.FindingChanged
-                or CaseAction.QualityConfirmed => None,
+                or CaseAction.QualityConfirmed or CaseAction.Chased or CaseAction.WarningRaised => None,
             CaseAction.Unspecified => throw new ArgumentOutOfRangeException(nameof(transition), "A transition must name its action."),
         };
         plan();

@@ -55,10 +55,19 @@ public static class CaseQueries
         var v = new RequestValidator()
             .Text("unit_id", request.UnitId, 64)
             .Text("handler_id", request.HandlerId, 64)
-            .Text("customer_account_number", request.CustomerAccountNumber, 32);
+            .Text("customer_account_number", request.CustomerAccountNumber, 32)
+            .Text("supply_unit", request.SupplyUnit, 64)
+            .Text("substation", request.Substation, 64)
+            .Text("feeder", request.Feeder, 64)
+            .Text("transformer_area", request.TransformerArea, 64)
+            .Check(request.MinRepeatCount >= 0, "min_repeat_count", "must not be negative")
+            .Check(!request.IncludeSubUnits || request.UnitId.Length > 0, "include_sub_units", "needs unit_id");
         // Bounded filter complexity: a list filter takes at most MaxFilterValues values.
-        v.Check(new[] { request.Statuses.Count, request.Categories.Count, request.Channels.Count, request.Levels.Count }.Max() <= MaxFilterValues,
+        v.Check(new[] { request.Statuses.Count, request.Categories.Count, request.Channels.Count, request.Levels.Count,
+                request.SubCategories.Count, request.WarningRules.Count }.Max() <= MaxFilterValues,
             "statuses", $"each list filter takes at most {MaxFilterValues} values");
+        foreach (var s in request.SubCategories) v.Enum("sub_categories", s);
+        foreach (var w in request.WarningRules) v.Enum("warning_rules", w);
         foreach (var s in request.Statuses) v.Enum("statuses", s);
         foreach (var c in request.Categories) v.Enum("categories", c);
         foreach (var c in request.Channels) v.Enum("channels", c);
@@ -79,7 +88,11 @@ public static class CaseQueries
         var statuses = Names(request.Statuses);
         if (statuses.Length == 1) Filter("c.status = @status", "status", statuses[0]);
         else if (statuses.Length > 1) Filter("c.status = ANY(@statuses)", "statuses", statuses);
-        if (request.UnitId.Length > 0) Filter("c.unit_id = @unitId", "unitId", request.UnitId);
+        if (request.UnitId.Length > 0 && request.IncludeSubUnits)
+            // The subtree as CaseScope reads it: one prefix scan of units_path_prefix, then complaints_unit per unit.
+            Filter("c.unit_id IN (SELECT unit_id FROM units WHERE path LIKE (SELECT path FROM units WHERE unit_id = @unitId) || '%')", "unitId", request.UnitId);
+        else if (request.UnitId.Length > 0)
+            Filter("c.unit_id = @unitId", "unitId", request.UnitId);
         if (request.HandlerId.Length > 0) Filter("c.handler_id = @handlerId", "handlerId", request.HandlerId);
         if (request.Categories.Count > 0) Filter("c.category = ANY(@categories)", "categories", Names(request.Categories));
         if (request.Channels.Count > 0) Filter("c.channel = ANY(@channels)", "channels", Names(request.Channels));
@@ -87,6 +100,18 @@ public static class CaseQueries
         if (request.ReceivedFrom is not null) Filter("c.received_at >= @receivedFrom", "receivedFrom", request.ReceivedFrom.ToDateTime());
         if (request.ReceivedTo is not null) Filter("c.received_at < @receivedTo", "receivedTo", request.ReceivedTo.ToDateTime());
         if (request.CustomerAccountNumber.Length > 0) Filter("c.customer_account_number = @account", "account", request.CustomerAccountNumber);
+        if (request.SubCategories.Count > 0) Filter("c.sub_category = ANY(@subCategories)", "subCategories", Names(request.SubCategories));
+        if (request.SupplyUnit.Length > 0) Filter("c.supply_unit = @supplyUnit", "supplyUnit", request.SupplyUnit);
+        // Substation, feeder and transformer area are matched with the non-empty condition of their partial indexes, so those apply.
+        if (request.Substation.Length > 0) Filter("c.substation = @substation AND c.substation <> ''", "substation", request.Substation);
+        if (request.Feeder.Length > 0) Filter("c.feeder = @feeder AND c.feeder <> ''", "feeder", request.Feeder);
+        if (request.TransformerArea.Length > 0)
+            Filter("c.transformer_area = @transformerArea AND c.transformer_area <> ''", "transformerArea", request.TransformerArea);
+        // Written as the partial indexes' own predicates (repeat_count > 0, warning_rules <> '{}') so the planner can use them.
+        if (request.MinRepeatCount > 0) Filter("c.repeat_count > 0 AND c.repeat_count >= @minRepeatCount", "minRepeatCount", request.MinRepeatCount);
+        if (request.WarnedOnly) where.Add("c.warning_rules <> '{}'");
+        if (request.WarningRules.Count > 0)
+            Filter("c.warning_rules <> '{}' AND c.warning_rules && @warningRules", "warningRules", Names(request.WarningRules));
         if (after is { } a) Filter("c.id < @after", "after", a);
         p.Add("limit", pageSize + 1);
 

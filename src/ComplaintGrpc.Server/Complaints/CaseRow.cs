@@ -47,16 +47,37 @@ public sealed class CaseRow
     public DateTime UpdatedAt { get; init; }
     public double? Latitude { get; init; }
     public double? Longitude { get; init; }
+    public int RepeatCount { get; init; }
+    public string[] WarningRules { get; init; } = [];
+    public int ChaseCount { get; init; }
+
+    /// <summary>The case's repeat links as JSON (see <see cref="RepeatLinksColumn"/>); null when it has none.</summary>
+    public string? RepeatLinks { get; init; }
 
     /// <summary>The columns this row reads, over alias <c>c</c>: every query that returns a case names them rather than
     /// <c>*</c>, so a column added for another purpose is never read by accident.</summary>
-    public const string Columns = """
+    public const string Columns = StoredColumns + ",\n" + RepeatLinksColumn;
+
+    /// <summary>The columns of <c>complaints</c> itself.</summary>
+    public const string StoredColumns = """
         c.id, c.case_number, c.request_id, c.request_hash, c.channel, c.request_kind, c.category, c.sub_category,
         c.level, c.skip_level, c.skip_level_reason, c.confidential, c.customer_account_number, c.customer_name,
         c.customer_phone, c.customer_address, c.customer_class, c.site_class, c.supply_unit, c.substation, c.feeder,
         c.transformer_area, c.description, c.received_at, c.created_at, c.status, c.unit_id, c.handler_id,
         c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
-        c.substantiation, c.version, c.updated_at, c.latitude, c.longitude
+        c.substantiation, c.version, c.updated_at, c.latitude, c.longitude, c.repeat_count, c.warning_rules, c.chase_count
+        """;
+
+    /// <summary>The case's links to its earlier cases, newest first, read through the link table's primary key and
+    /// only for cases that have any; the earlier case's number, channel and received time never change, so the join is
+    /// always current. Times are microseconds since the Unix epoch.</summary>
+    public const string RepeatLinksColumn = """
+        CASE WHEN c.repeat_count > 0 THEN (
+            SELECT json_agg(json_build_object('id', l.earlier_id, 'number', e.case_number, 'channel', e.channel,
+                'received', (extract(epoch FROM e.received_at) * 1000000)::bigint, 'on', l.matched_on)
+                ORDER BY e.received_at DESC, e.id DESC)::text
+            FROM case_repeat_links l JOIN complaints e ON e.id = l.earlier_id
+            WHERE l.complaint_id = c.id) END AS repeat_links
         """;
 
     public string Etag => Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -118,5 +139,9 @@ public sealed class CaseRow
         Etag = Etag,
         UpdateTime = UpdatedAt.AsTimestamp(),
         Coordinates = Latitude is { } lat && Longitude is { } lon ? new GeoPoint { Latitude = lat, Longitude = lon } : null,
+        RepeatCount = RepeatCount,
+        RepeatLinks = { Complaints.RepeatLinks.Parse(RepeatLinks) },
+        Warnings = { WarningRules.Select(System.Enum.Parse<WarningRule>) },
+        ChaseCount = ChaseCount,
     };
 }

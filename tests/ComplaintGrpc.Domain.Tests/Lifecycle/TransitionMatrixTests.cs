@@ -150,7 +150,7 @@ public class TransitionMatrixTests
     [Fact]
     public void Every_action_is_a_lifecycle_step_or_named_as_one_that_is_not()
     {
-        CaseAction[] notSteps = [CaseAction.Submitted, CaseAction.ClockBreached, CaseAction.Escalated];
+        CaseAction[] notSteps = [CaseAction.Submitted, CaseAction.ClockBreached, CaseAction.Escalated, CaseAction.Chased, CaseAction.WarningRaised];
         var steps = Steps.Values.Select(s => s.HistoryAction).ToHashSet();
 
         foreach (var action in Enum.GetValues<CaseAction>().Where(a => a != CaseAction.Unspecified))

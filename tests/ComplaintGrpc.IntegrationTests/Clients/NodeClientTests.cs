@@ -167,6 +167,27 @@ public sealed class NodeClientTests(ServerHost host, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task Call_submits_with_chase_open_case_as_in_the_readme_first_a_new_case_then_a_chase_on_it()
+    {
+        var phone = "137" + Random.Shared.NextInt64(10_000_000, 99_999_999);
+        string Request(string id) => $$"""
+            {"request_id": "{{id}}", "chase_open_case": true, "channel": "CHANNEL_CITY_HOTLINE_12345", "request_kind": "REQUEST_KIND_COMPLAINT",
+             "category": "CATEGORY_OUTAGE", "sub_category": "SUB_CATEGORY_OUTAGE", "level": "LEVEL_NORMAL", "site_class": "SITE_CLASS_URBAN",
+             "customer": {"phone": "{{phone}}", "customer_class": "CUSTOMER_CLASS_RESIDENTIAL"},
+             "description": "还是没有来电，再次催办。", "received_time": "{{RecentReceivedTime()}}"}
+            """;
+
+        var first = await NodeAsync(["call", "ComplaintService.SubmitComplaint", "--json", Request(Sample.Id("hotline"))]);
+        var chase = await NodeAsync(["call", "ComplaintService.SubmitComplaint", "--json", Request(Sample.Id("hotline"))]);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(chase.ExitCode == 0, chase.ToString());
+        Assert.Equal("SUBMIT_OUTCOME_CREATED", first.Json().GetProperty("submit_outcome").GetString());
+        Assert.Equal(("SUBMIT_OUTCOME_CHASED", first.Json().GetProperty("id").GetString(), 1),
+            (chase.Json().GetProperty("submit_outcome").GetString(), chase.Json().GetProperty("id").GetString(), chase.Json().GetProperty("chase_count").GetInt32()));
+    }
+
+    [Fact]
     public async Task Call_records_a_finding_closes_the_case_and_prints_bad_request_details_for_an_incomplete_one()
     {
         var org = await Sample.OrganizationAsync(host.Organization);

@@ -47,10 +47,12 @@ public static class Sample
         return new Org(p, c, k, s, h, kh);
     }
 
-    /// <summary>The case as stored, without the time left on its clocks (which moves between two reads).</summary>
+    /// <summary>The case as stored, without the time left on its clocks (which moves between two reads) and without
+    /// submit_outcome (only SubmitComplaint's reply carries it).</summary>
     public static Complaint Stored(Complaint c)
     {
         var copy = c.Clone();
+        copy.SubmitOutcome = SubmitOutcome.Unspecified;
         foreach (var d in copy.Deadlines)
             d.Remaining = null;
         return copy;

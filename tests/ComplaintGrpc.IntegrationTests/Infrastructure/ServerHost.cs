@@ -66,6 +66,11 @@ public class ServerHost : IAsyncLifetime
             ["Server:GrpcPort"] = GrpcPort.ToString(),
             ["Server:AdminPort"] = AdminPort.ToString(),
             ["Auth:SigningKey"] = Auth.SigningKey,
+            // Every Sample case is one customer on one feeder: these two warning rules would fire on nearly every case
+            // of every class and add a WARNING_RAISED event to histories other tests assert exactly. The intake tests
+            // (RepeatAndWarningTests) turn them on.
+            ["Intake:Warnings:RepeatCustomer:Enabled"] = "false",
+            ["Intake:Warnings:HotspotArea:Enabled"] = "false",
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(Logs);

@@ -10,7 +10,10 @@ public sealed class CaseRowTests
     {
         var properties = typeof(CaseRow).GetProperties().Where(p => p.CanWrite).Select(p => Regex.Replace(p.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant());
 
-        var columns = CaseRow.Columns.Split(',', StringSplitOptions.TrimEntries).Select(c => c["c.".Length..]);
+        var columns = CaseRow.StoredColumns.Split(',', StringSplitOptions.TrimEntries).Select(c => c["c.".Length..]).Append("repeat_links");
+
+        Assert.StartsWith(CaseRow.StoredColumns, CaseRow.Columns, StringComparison.Ordinal);
+        Assert.EndsWith("AS repeat_links", CaseRow.Columns.TrimEnd(), StringComparison.Ordinal);
 
         Assert.Equal(properties.Order(), columns.Order());
     }
