@@ -3,6 +3,7 @@ using ComplaintGrpc.Storage;
 using ComplaintGrpc.Worker.Calendar;
 using ComplaintGrpc.Worker.Evaluation;
 using ComplaintGrpc.Worker.Notifications;
+using ComplaintGrpc.Worker.Telemetry;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -53,6 +54,7 @@ public static class WorkerComposition
     {
         // Storage first: migrations finish before Hangfire or Quartz touch the database.
         builder.AddComplaintStorage();
+        builder.AddWorkerTelemetry();
         builder.AddHangfireStorage();
         builder.AddTimeLimits();
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();

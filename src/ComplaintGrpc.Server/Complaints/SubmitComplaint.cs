@@ -8,6 +8,7 @@ using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Telemetry;
 using Dapper;
 using Google.Protobuf;
 using Npgsql;
@@ -87,6 +88,8 @@ public static class SubmitComplaint
             return await clocks.ToContractAsync(connection, tx, existing, ct);
         }
 
+        using var caseScope = CaseLogScope.Begin(logger, inserted.CaseNumber);
+        await CaseTraces.RecordAsync(connection, tx, inserted.Id, ct);
         var state = inserted.ToState();
         var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, CaseAction.Submitted,
             new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber });
@@ -96,6 +99,7 @@ public static class SubmitComplaint
         var complaint = inserted.ToContract();
         complaint.Deadlines.AddRange(step.Deadlines);
         await tx.CommitAsync(ct);
+        ComplaintTelemetry.Submitted.Add(1, ComplaintTelemetry.Tag("channel", request.Channel.ToString()));
         ServerLog.ComplaintReceived(logger, inserted.CaseNumber, inserted.Id, request.Channel);
         return complaint;
     }

@@ -1,5 +1,6 @@
 using ComplaintGrpc.Domain.Intake;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Telemetry;
 using Dapper;
 using Npgsql;
 
@@ -72,6 +73,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
                 WHERE notification_id = @notificationId AND channel = @channel
                 """, new { notificationId, channel, error = ex.Message }, tx, cancellationToken: cancellationToken));
             await tx.CommitAsync(cancellationToken);
+            ComplaintTelemetry.DeliveryFailed.Add(1, ComplaintTelemetry.Tag("channel", channel));
             throw;
         }
 
@@ -85,7 +87,10 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
             new { handlerId = message.HandlerId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         if (marked == 1)
+        {
+            ComplaintTelemetry.Delivered.Add(1, ComplaintTelemetry.Tag("channel", channel));
             WorkerLog.NotificationDelivered(logger, notificationId, channel, message.HandlerId);
+        }
     }
 
     private sealed class MessageRow
