@@ -19,7 +19,16 @@ public static class WorkerTelemetry
             {
                 metrics.AddMeter(QuartzInstrumentation.MeterName);
                 if (port > 0)
-                    metrics.AddPrometheusHttpListener(o => (o.Host, o.Port) = ("*", port));
+                    metrics.AddPrometheusHttpListener(o =>
+                    {
+                        o.Port = port;
+                        // Every interface, as the server's admin port: the exporter's Host cannot spell the wildcard.
+                        o.ConfigureHttpListener = (_, listener) =>
+                        {
+                            listener.Prefixes.Clear();
+                            listener.Prefixes.Add($"http://*:{port}/");
+                        };
+                    });
             },
             tracing => tracing.AddSource(QuartzInstrumentation.ActivitySourceName));
         return builder;
