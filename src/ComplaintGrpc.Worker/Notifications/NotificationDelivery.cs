@@ -61,6 +61,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
             WorkerLog.NotificationAlreadyDelivered(logger, notificationId, channel);
             return;
         }
+        using var caseScope = CaseLogScope.Begin(logger, message.CaseNumber);
 
         try
         {

@@ -7,6 +7,7 @@ namespace ComplaintGrpc.IntegrationTests.Telemetry;
 /// <summary>The backlog gauge and the report duration on the server's <c>/metrics</c>, after a backlog report of the
 /// seeded scenario is run.</summary>
 [Trait("Tier", "Integration")]
+[Collection(GaugesAlone.Name)]
 public sealed class BacklogMetricsTests(ReportFixture host) : IClassFixture<ReportFixture>
 {
     [Fact]
@@ -25,4 +26,16 @@ public sealed class BacklogMetricsTests(ReportFixture host) : IClassFixture<Repo
             Assert.Equal(unit.Own.Open.ToString(CultureInfo.InvariantCulture),
                 after.Split('\n').Single(l => l.StartsWith("complaints_backlog_open{", StringComparison.Ordinal) && l.Contains($"unit=\"{unit.UnitId}\"", StringComparison.Ordinal)).Split(' ')[1]);
     }
+}
+
+/// <summary>
+/// Each server host creates its backlog gauge on a meter from its own IMeterFactory, but a meter provider subscribes by
+/// meter name, so in a test process every host's provider sees every host's gauge under one stream, and a host disposed
+/// meanwhile ends that stream. (A deployed server is one host per process.) Tests that read the gauge run alone, after
+/// the parallel ones.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GaugesAlone
+{
+    public const string Name = "Telemetry gauges alone";
 }

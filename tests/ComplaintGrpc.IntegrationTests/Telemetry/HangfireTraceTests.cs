@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ComplaintGrpc.IntegrationTests.Dashboard;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
 using ComplaintGrpc.Storage.Telemetry;
 using Hangfire;
@@ -13,12 +14,16 @@ namespace ComplaintGrpc.IntegrationTests.Telemetry;
 /// up by a real Hangfire server, and performed under a consumer span whose parent is the enqueuing span.
 /// </summary>
 [Trait("Tier", "Integration")]
+[Collection(HangfireStatics.AloneCollection)]
 public sealed class HangfireTraceTests
 {
     [Fact]
     public async Task A_job_is_performed_under_a_span_whose_parent_is_the_span_that_enqueued_it()
     {
         HangfireJobTelemetry.Register();
+        // No host here: Hangfire's global log provider and job activator may still be a disposed test host's; this test
+        // runs alone, sets the provider (every host sets its own again when it starts) and passes its own activator.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(new SilentLogProvider());
         using var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == ComplaintTelemetry.Name,
@@ -34,7 +39,7 @@ public sealed class HangfireTraceTests
         sweep.Stop();
         Activity.Current = null;
 
-        using var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 1 }, storage);
+        using var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 1, Activator = new JobActivator() }, storage);
         var seen = await Poll.UntilAsync(() => Task.FromResult(TracedJob.Seen.TryGetValue(key, out var s) ? s : default), s => s.Name is not null,
             what: "the job to run");
         Assert.Equal(($"hangfire {nameof(TracedJob)}.{nameof(TracedJob.Record)}", sweep.TraceId, sweep.SpanId), seen);
@@ -50,5 +55,15 @@ public static class TracedJob
     {
         var current = Activity.Current;
         Seen[key] = (current?.DisplayName, current?.TraceId ?? default, current?.ParentSpanId ?? default);
+    }
+}
+
+internal sealed class SilentLogProvider : Hangfire.Logging.ILogProvider
+{
+    public Hangfire.Logging.ILog GetLogger(string name) => new Silent();
+
+    private sealed class Silent : Hangfire.Logging.ILog
+    {
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
     }
 }

@@ -11,14 +11,14 @@ namespace ComplaintGrpc.IntegrationTests.Telemetry;
 
 /// <summary>
 /// JSON logs as an operator turns them on (<c>Logging__Console__FormatterName=json</c>), read from the standard output of
-/// a real server process: every line is one JSON object, and the lines about a submitted case carry its case number and
-/// the trace id of the call in their scopes.
+/// a real server process: every line is one JSON object, and the lines about a case (its submit, its dispatch) carry its
+/// case number and the trace id of the call in their scopes.
 /// </summary>
 [Trait("Tier", "Integration")]
 public sealed class JsonLogTests
 {
     [Fact]
-    public async Task A_submit_logs_json_lines_that_carry_its_case_number_and_the_callers_trace_id()
+    public async Task A_submit_and_a_dispatch_log_json_lines_that_carry_the_case_number_and_the_callers_trace_id()
     {
         var auth = new AuthOptions { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
         var (grpcPort, adminPort) = (FreePort.Next(), FreePort.Next());
@@ -53,7 +53,7 @@ public sealed class JsonLogTests
             }, ready => ready || process.HasExited, TimeSpan.FromSeconds(60), "the server to be ready");
             Assert.False(process.HasExited, Output());
 
-            var token = DevTokens.Mint(auth, "intake-json", [Roles.Intake]);
+            var token = DevTokens.Mint(auth, "desk-json", [Roles.Supervisor, Roles.Administrator]);
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions
             {
                 UnsafeUseInsecureChannelCallCredentials = true,
@@ -63,12 +63,16 @@ public sealed class JsonLogTests
                     return Task.CompletedTask;
                 })),
             });
-            var intake = new Activity("intake desk submits").SetIdFormat(ActivityIdFormat.W3C).Start();
-            var c = await new ComplaintService.ComplaintServiceClient(channel).SubmitComplaintAsync(Sample.Complaint());
+            var org = await Sample.OrganizationAsync(new OrganizationService.OrganizationServiceClient(channel));
+            var complaints = new ComplaintService.ComplaintServiceClient(channel);
+            var intake = new Activity("intake desk submits and dispatches").SetIdFormat(ActivityIdFormat.W3C).Start();
+            var c = await complaints.SubmitComplaintAsync(Sample.Complaint());
+            await complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = org.Station });
             intake.Stop();
 
             var about = await Poll.UntilAsync(() => Task.FromResult(LinesAbout(Output(), c.CaseNumber)),
-                lines => lines.Any(l => l.GetProperty("EventId").GetInt32() == 1001), what: $"the log line of {c.CaseNumber}'s receipt");
+                lines => lines.Any(l => l.GetProperty("EventId").GetInt32() == 1001) && lines.Any(l => l.GetProperty("EventId").GetInt32() == 1002),
+                what: $"the log lines of {c.CaseNumber}'s receipt and dispatch");
 
             // Every line of standard output is one JSON object.
             foreach (var line in Output().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("stderr: ", StringComparison.Ordinal)))
