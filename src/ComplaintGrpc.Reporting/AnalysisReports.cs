@@ -72,6 +72,7 @@ public sealed class AnalysisReports(NpgsqlDataSource db, TimeProvider clock, IOp
             }
             var generatedAt = clock.GetUtcNow();
             var durationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            ComplaintGrpc.Storage.Telemetry.ComplaintTelemetry.ReportDuration.Record(durationMs / 1000.0, ComplaintGrpc.Storage.Telemetry.ComplaintTelemetry.Tag("report", "analysis"));
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO analysis_reports (month, period_start, cut_off, time_zone, figures_proto, generated_at, generation, trigger, requested_by, duration_ms, run_id)

@@ -78,6 +78,7 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
 
             var generatedAt = clock.GetUtcNow();
             var durationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            ComplaintGrpc.Storage.Telemetry.ComplaintTelemetry.ReportDuration.Record(durationMs / 1000.0, ComplaintGrpc.Storage.Telemetry.ComplaintTelemetry.Tag("report", "backlog"));
             report.Summary = null;
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition("""

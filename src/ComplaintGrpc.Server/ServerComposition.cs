@@ -8,6 +8,7 @@ using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Notifications;
 using ComplaintGrpc.Server.Organization;
 using ComplaintGrpc.Server.Security;
+using ComplaintGrpc.Server.Telemetry;
 using ComplaintGrpc.Server.TimeLimits;
 using ComplaintGrpc.Reporting;
 using ComplaintGrpc.Storage;
@@ -48,6 +49,7 @@ public static class ServerComposition
     {
         // Storage first: its migration service must finish before Kestrel takes calls.
         builder.AddComplaintStorage();
+        builder.AddServerTelemetry();
         // Only the storage, for the dashboard: jobs run in the worker process, never here.
         builder.AddHangfireStorage();
         builder.AddTimeLimits();

@@ -5,6 +5,7 @@ using ComplaintGrpc.Worker.Calendar;
 using ComplaintGrpc.Worker.Evaluation;
 using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.Rectification;
+using ComplaintGrpc.Worker.Telemetry;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
 using Hangfire.States;
@@ -57,6 +58,7 @@ public static class WorkerComposition
     {
         // Storage first: migrations finish before Hangfire or Quartz touch the database.
         builder.AddComplaintStorage();
+        builder.AddWorkerTelemetry();
         builder.AddHangfireStorage();
         builder.AddTimeLimits();
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();

@@ -4,6 +4,7 @@ using ComplaintGrpc.Domain.Lifecycle;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Telemetry;
 using Dapper;
 using Npgsql;
 
@@ -51,6 +52,7 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
                 : CaseQueries.CaseNotFound();
         }
         var (held, row) = locked.Value;
+        using var caseScope = CaseLogScope.Begin(logger, row.CaseNumber);
         if (row.Etag != etag)
             throw DomainException.StaleEtag();
 

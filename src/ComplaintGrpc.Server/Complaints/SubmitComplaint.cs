@@ -8,6 +8,7 @@ using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Telemetry;
 using Dapper;
 using Google.Protobuf;
 using Npgsql;
@@ -98,6 +99,8 @@ public static class SubmitComplaint
         if (inserted is null)
             return await StoredAnswerAsync(connection, tx, request, hash, caller, clocks, ct);
 
+        using var caseScope = CaseLogScope.Begin(logger, inserted.CaseNumber);
+        await CaseTraces.RecordAsync(connection, tx, inserted.Id, ct);
         var state = inserted.ToState();
         var details = new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber };
         if (found.EarlierTotal > 0)
@@ -119,6 +122,7 @@ public static class SubmitComplaint
         complaint.RepeatLinks.AddRange(found.Earlier.Select(e => e.ToContract()));
         complaint.SubmitOutcome = SubmitOutcome.Created;
         await tx.CommitAsync(ct);
+        ComplaintTelemetry.Submitted.Add(1, ComplaintTelemetry.Tag("channel", request.Channel.ToString()));
         ServerLog.ComplaintReceived(logger, inserted.CaseNumber, inserted.Id, request.Channel);
         if (warnings.Any)
         {

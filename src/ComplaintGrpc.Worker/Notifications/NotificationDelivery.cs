@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Domain.Intake;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Telemetry;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
@@ -98,6 +99,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
             }
 
             var message = claimed[i];
+            using var caseScope = CaseLogScope.Begin(logger, message.CaseNumber ?? "");
             try
             {
                 using var timeout = new CancellationTokenSource(o.Timeout, clock);
@@ -170,6 +172,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
             // Wakes WatchNotifications streams in the server, now that the row is visible.
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('notification_delivered', @handlerId)",
                 new { handlerId = message.HandlerId }, cancellationToken: ct));
+            ComplaintTelemetry.Delivered.Add(1, ComplaintTelemetry.Tag("channel", channel));
             WorkerLog.NotificationDelivered(logger, message.NotificationId, channel, message.HandlerId);
         }
         else
@@ -190,6 +193,7 @@ public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock
                 notificationId, channel, attempt, error, now = clock.GetUtcNow().UtcDateTime,
                 retrySeconds = o.RetryDelay.TotalSeconds, maxSeconds = o.RetryDelayMax.TotalSeconds,
             }, cancellationToken: ct));
+        ComplaintTelemetry.DeliveryFailed.Add(1, ComplaintTelemetry.Tag("channel", channel));
         DeliveryLog.DeliveryFailed(logger, notificationId, channel, error);
     }
 

@@ -1,3 +1,4 @@
+using ComplaintGrpc.Storage.Telemetry;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
@@ -53,7 +54,10 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         while (more && !cancellationToken.IsCancellationRequested && clock.GetElapsedTime(started) < MaxRunTime);
 
         if (inbox > 0)
+        {
+            ComplaintTelemetry.Delivered.Add(inbox, ComplaintTelemetry.Tag("channel", InboxChannel.ChannelName));
             WorkerLog.InboxDelivered(logger, inbox);
+        }
         if (handedOver > 0)
             WorkerLog.OutboxHandedOver(logger, handedOver);
     }

@@ -3,6 +3,8 @@ using System.Runtime.ExceptionServices;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Telemetry;
+using ComplaintGrpc.Worker.Telemetry;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -83,6 +85,7 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
             claimed = held.CaseIds;
             if (claimed.Count == 0)
                 return new BatchResult(0, [], null);
+            using var span = await CaseTraces.StartActingOnAsync("deadline batch", connection, tx, claimed, ct);
             var due = await CaseClocksTable.LoadDueAsync(held, now, ct);
             var heads = (await connection.QueryAsync<(string UnitId, string HandlerId)>(new CommandDefinition("""
                 SELECT unit_id, handler_id FROM handlers
@@ -96,8 +99,10 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
             await Outbox.RaiseAsync(connection, tx, plan.Notifications, ct);
             await CaseClocksTable.RecordEnforcementAsync(held, now, plan.Clocks, ct);
             await tx.CommitAsync(ct);
+            DeadlineMetrics.Record(plan);
             foreach (var (row, dueAt) in plan.Breaches)
-                WorkerLog.ClockBreached(logger, row.CaseNumber, row.Clock, dueAt);
+                using (CaseLogScope.Begin(logger, row.CaseNumber))
+                    WorkerLog.ClockBreached(logger, row.CaseNumber, row.Clock, dueAt);
             return new BatchResult(due.Count, claimed, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
