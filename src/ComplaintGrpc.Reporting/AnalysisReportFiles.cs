@@ -123,13 +123,6 @@ public static class AnalysisReportFiles
                     csv.WriteField(field);
                 csv.EndRecord();
             }
-            if (table == AnalysisReportTable.Hotspots)
-            {
-                Row(HotspotHeaders);
-                foreach (var x in report.TopHotspots?.Hotspots ?? [])
-                    Row([GrainName(x.Grain), x.Location, x.UnitId, x.UnitName, Int(x.Rank), .. HotspotCountFields(x)]);
-                return stream.ToArray();
-            }
             // Substantiation and repeats carry three ratios after the counts (one row each for repeats).
             IReadOnlyList<Ratio[]> ratios = table switch
             {
@@ -138,13 +131,22 @@ public static class AnalysisReportFiles
                 _ => [],
             };
             var withRatios = table is AnalysisReportTable.Substantiation or AnalysisReportTable.Repeats;
-            Row([.. LabelHeaders(table), .. CountHeaders, .. withRatios ? table == AnalysisReportTable.Repeats ? RepeatRateHeaders : ShareHeaders : []]);
-            var i = 0;
-            foreach (var (labels, counts) in Rows(report, table))
+            if (table == AnalysisReportTable.Hotspots)
             {
-                string[] extra = withRatios ? [.. ratios[i].Select(ReportText.Percent)] : [];
-                Row([.. labels, .. CountFields(counts), .. extra]);
-                i++;
+                Row(HotspotHeaders);
+                foreach (var x in report.TopHotspots?.Hotspots ?? [])
+                    Row([GrainName(x.Grain), x.Location, x.UnitId, x.UnitName, Int(x.Rank), .. HotspotCountFields(x)]);
+            }
+            else
+            {
+                Row([.. LabelHeaders(table), .. CountHeaders, .. withRatios ? table == AnalysisReportTable.Repeats ? RepeatRateHeaders : ShareHeaders : []]);
+                var i = 0;
+                foreach (var (labels, counts) in Rows(report, table))
+                {
+                    string[] extra = withRatios ? [.. ratios[i].Select(ReportText.Percent)] : [];
+                    Row([.. labels, .. CountFields(counts), .. extra]);
+                    i++;
+                }
             }
         }
         return stream.ToArray();
