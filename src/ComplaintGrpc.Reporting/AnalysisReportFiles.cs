@@ -17,7 +17,8 @@ public static class AnalysisReportFiles
     public static readonly IReadOnlyList<AnalysisReportTable> Tables =
     [
         AnalysisReportTable.Totals, AnalysisReportTable.Category, AnalysisReportTable.Channel, AnalysisReportTable.Unit,
-        AnalysisReportTable.RootCause, AnalysisReportTable.Substantiation,
+        AnalysisReportTable.RootCause, AnalysisReportTable.Substantiation, AnalysisReportTable.Hotspots, AnalysisReportTable.Repeats,
+        AnalysisReportTable.Rectifications,
     ];
 
     /// <summary>The columns every figure has: the month, the two bases, and the changes.</summary>
@@ -25,6 +26,11 @@ public static class AnalysisReportFiles
 
     private static readonly string[] UndispatchedLabels = ["", "未派单", ""];
     private static readonly string[] ShareHeaders = ["本月占比", "上月占比", "去年同月占比"];
+    private static readonly string[] RepeatRateHeaders = ["本月重复率", "上月重复率", "去年同月重复率"];
+    private static readonly string[] HotspotHeaders = ["粒度", "位置", "单位编码", "单位名称", "名次", "本月", "上月", "环比增减", "环比"];
+
+    /// <summary>Shown for a late section in a report stored before that section was counted (rerun with replace to fill it).</summary>
+    private const string NotInStoredReport = "此报告生成时未统计本项, 可重新生成";
 
     public static string Slug(AnalysisReportTable table) => table switch
     {
@@ -34,6 +40,9 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Unit => "unit",
         AnalysisReportTable.RootCause => "root-cause",
         AnalysisReportTable.Substantiation => "substantiation",
+        AnalysisReportTable.Hotspots => "hotspots",
+        AnalysisReportTable.Repeats => "repeats",
+        AnalysisReportTable.Rectifications => "rectifications",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -58,6 +67,14 @@ public static class AnalysisReportFiles
         _ => outcome.ToString(),
     };
 
+    public static string GrainName(string grain) => grain switch
+    {
+        "substation" => "变电站",
+        "feeder" => "线路",
+        "transformer_area" => "台区",
+        _ => grain,
+    };
+
     /// <summary>The rows of the figures tables: a label column (or two) and the count columns.</summary>
     private static IEnumerable<(string[] Labels, MonthlyCounts Counts)> Rows(AnalysisReport r, AnalysisReportTable table) => table switch
     {
@@ -73,6 +90,12 @@ public static class AnalysisReportFiles
             .Append((UndispatchedLabels, r.Undispatched ?? new MonthlyCounts())),
         AnalysisReportTable.RootCause => r.ByRootCause.Select(c => (new[] { c.CauseCode, c.Name }, c.Cases)),
         AnalysisReportTable.Substantiation => r.Substantiation.Select(o => (new[] { OutcomeName(o.Outcome) }, o.Cases)),
+        AnalysisReportTable.Repeats => r.Repeats is null ? [] : [(["重复投诉"], r.Repeats.RepeatCases)],
+        AnalysisReportTable.Rectifications => r.Rectifications is null ? [] :
+        [
+            (["新开"], r.Rectifications.Opened), (["完成"], r.Rectifications.Completed),
+            (["评估"], r.Rectifications.Evaluated), (["有效 (达标)"], r.Rectifications.Effective),
+        ],
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -84,6 +107,8 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Unit => ["单位编码", "单位名称", "层级"],
         AnalysisReportTable.RootCause => ["原因编码", "原因"],
         AnalysisReportTable.Substantiation => ["认定结果"],
+        AnalysisReportTable.Repeats => ["指标"],
+        AnalysisReportTable.Rectifications => ["整改"],
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -98,15 +123,30 @@ public static class AnalysisReportFiles
                     csv.WriteField(field);
                 csv.EndRecord();
             }
-            var shares = table == AnalysisReportTable.Substantiation;
-            Row([.. LabelHeaders(table), .. CountHeaders, .. shares ? ShareHeaders : []]);
-            var outcomes = report.Substantiation.ToList();
-            var i = 0;
-            foreach (var (labels, counts) in Rows(report, table))
+            // Substantiation and repeats carry three ratios after the counts (one row each for repeats).
+            IReadOnlyList<Ratio[]> ratios = table switch
             {
-                string[] extra = shares ? [ReportText.Percent(outcomes[i].Share), ReportText.Percent(outcomes[i].SharePreviousMonth), ReportText.Percent(outcomes[i].SharePreviousYear)] : [];
-                Row([.. labels, .. CountFields(counts), .. extra]);
-                i++;
+                AnalysisReportTable.Substantiation => [.. report.Substantiation.Select(o => new[] { o.Share, o.SharePreviousMonth, o.SharePreviousYear })],
+                AnalysisReportTable.Repeats when report.Repeats is { } r => [[r.Rate, r.RatePreviousMonth, r.RatePreviousYear]],
+                _ => [],
+            };
+            var withRatios = table is AnalysisReportTable.Substantiation or AnalysisReportTable.Repeats;
+            if (table == AnalysisReportTable.Hotspots)
+            {
+                Row(HotspotHeaders);
+                foreach (var x in report.TopHotspots?.Hotspots ?? [])
+                    Row([GrainName(x.Grain), x.Location, x.UnitId, x.UnitName, Int(x.Rank), .. HotspotCountFields(x)]);
+            }
+            else
+            {
+                Row([.. LabelHeaders(table), .. CountHeaders, .. withRatios ? table == AnalysisReportTable.Repeats ? RepeatRateHeaders : ShareHeaders : []]);
+                var i = 0;
+                foreach (var (labels, counts) in Rows(report, table))
+                {
+                    string[] extra = withRatios ? [.. ratios[i].Select(ReportText.Percent)] : [];
+                    Row([.. labels, .. CountFields(counts), .. extra]);
+                    i++;
+                }
             }
         }
         return stream.ToArray();
@@ -139,6 +179,17 @@ public static class AnalysisReportFiles
             [.. report.ByUnit.Select(u => (new string('　', u.Depth) + u.Name, u.Received)), ("未派单", report.Undispatched ?? new MonthlyCounts())]);
         BarChart(h, "chart-root-cause", "属实投诉原因", [.. report.ByRootCause.Select(c => (c.Name, c.Cases))]);
         BarChart(h, "chart-substantiation", "归档认定结果", [.. report.Substantiation.Select(o => (OutcomeName(o.Outcome), o.Cases))]);
+        if (report.TopHotspots is { } top)
+        {
+            // The month against the month before only: the hotspot trend has no year-before figure.
+            BarChart(h, "chart-hotspots", "热点 (本月 / 上月)",
+                [.. top.Hotspots.Select(x => ($"{GrainName(x.Grain)} {x.Location}", new MonthlyCounts { Current = x.Complaints, PreviousMonth = x.ComplaintsPreviousMonth }))],
+                previousYear: false);
+        }
+        if (report.Repeats is { } repeats)
+            BarChart(h, "chart-repeats", "受理与重复投诉", [("受理", report.Received ?? new MonthlyCounts()), ("重复投诉", repeats.RepeatCases)]);
+        if (report.Rectifications is not null)
+            BarChart(h, "chart-rectifications", "整改", [.. Rows(report, AnalysisReportTable.Rectifications).Select(r => (r.Labels[0], r.Counts))]);
         h.Append("</div>");
 
         Table(h, "table-totals", "总量", report, AnalysisReportTable.Totals);
@@ -156,19 +207,26 @@ public static class AnalysisReportFiles
         }
         h.Append("</table>");
 
-        h.Append("<h2>热点 (前十)</h2>");
+        h.Append("<h2>热点 (各粒度前十)</h2>");
         if (report.TopHotspots is null)
-            h.Append("<p id=\"pending-hotspots\" class=\"pending\">本版本尚未统计</p>");
+            h.Append("<p id=\"pending-hotspots\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
         else
         {
-            h.Append("<table id=\"table-hotspots\"><tr><th>名次</th><th>粒度</th><th>位置</th><th>单位</th><th>本月</th><th>上月</th></tr>");
+            h.Append("<table id=\"table-hotspots\"><tr>");
+            foreach (var header in HotspotHeaders.Where(x => x != "单位编码")) h.Append("<th>").Append(E(header)).Append("</th>");
+            h.Append("</tr>");
             foreach (var x in report.TopHotspots.Hotspots)
-                h.Append(CultureInfo.InvariantCulture, $"<tr><td class=n>{x.Rank}</td><td>{E(x.Grain)}</td><td>{E(x.Location)}</td><td>{E(x.UnitName)}</td><td class=n>{x.Complaints}</td><td class=n>{x.ComplaintsPreviousMonth}</td></tr>");
+            {
+                h.Append("<tr><td>").Append(E(GrainName(x.Grain))).Append("</td><td>").Append(E(x.Location)).Append("</td><td>")
+                    .Append(E(x.UnitId.Length == 0 ? "未派单" : x.UnitName)).Append("</td>").Append(Num(Int(x.Rank)));
+                foreach (var f in HotspotCountFields(x)) h.Append(Num(f));
+                h.Append("</tr>");
+            }
             h.Append("</table>");
         }
         h.Append("<h2>重复投诉率</h2>");
         if (report.Repeats is null)
-            h.Append("<p id=\"pending-repeats\" class=\"pending\">本版本尚未统计</p>");
+            h.Append("<p id=\"pending-repeats\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
         else
         {
             var r = report.Repeats;
@@ -180,12 +238,9 @@ public static class AnalysisReportFiles
         }
         h.Append("<h2>整改</h2>");
         if (report.Rectifications is null)
-            h.Append("<p id=\"pending-rectifications\" class=\"pending\">本版本尚未统计</p>");
+            h.Append("<p id=\"pending-rectifications\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
         else
-        {
-            var r = report.Rectifications;
-            CountsTable(h, "table-rectifications", "", [(["新开整改"], r.Opened), (["完成整改"], r.Completed), (["整改有效"], r.Effective)]);
-        }
+            CountsTable(h, "table-rectifications", "", [.. Rows(report, AnalysisReportTable.Rectifications)], LabelHeaders(AnalysisReportTable.Rectifications));
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }
@@ -215,11 +270,13 @@ public static class AnalysisReportFiles
     }
 
     /// <summary>A grouped horizontal bar chart: per row three bars, the month and its two bases, scaled to the largest.</summary>
-    private static void BarChart(StringBuilder h, string id, string title, IReadOnlyList<(string Label, MonthlyCounts Counts)> rows)
+    private static void BarChart(StringBuilder h, string id, string title, IReadOnlyList<(string Label, MonthlyCounts Counts)> rows, bool previousYear = true)
     {
         const int labelWidth = 170, barWidth = 260, barHeight = 7, rowHeight = 28;
         (string Class, string Color, Func<MonthlyCounts, int> Pick)[] series =
             [("current", "#3b7dd8", c => c.Current), ("previous-month", "#9bbbe8", c => c.PreviousMonth), ("previous-year", "#c9c9c9", c => c.PreviousYear)];
+        if (!previousYear)
+            series = series[..2];
         var height = 48 + rows.Count * rowHeight;
         var max = Math.Max(1, rows.Count == 0 ? 1 : rows.Max(r => series.Max(x => x.Pick(r.Counts))));
         h.Append(CultureInfo.InvariantCulture, $"<figure><svg id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barWidth + 50}\" height=\"{height}\" role=\"img\" aria-label=\"{E(title)}\">");
@@ -241,9 +298,17 @@ public static class AnalysisReportFiles
         var legendY = height - 12;
         h.Append(CultureInfo.InvariantCulture, $"<rect x=\"0\" y=\"{legendY}\" width=\"10\" height=\"10\" fill=\"#3b7dd8\"/><text x=\"14\" y=\"{legendY + 9}\">本月</text>");
         h.Append(CultureInfo.InvariantCulture, $"<rect x=\"60\" y=\"{legendY}\" width=\"10\" height=\"10\" fill=\"#9bbbe8\"/><text x=\"74\" y=\"{legendY + 9}\">上月</text>");
-        h.Append(CultureInfo.InvariantCulture, $"<rect x=\"120\" y=\"{legendY}\" width=\"10\" height=\"10\" fill=\"#c9c9c9\"/><text x=\"134\" y=\"{legendY + 9}\">去年同月</text>");
+        if (previousYear)
+            h.Append(CultureInfo.InvariantCulture, $"<rect x=\"120\" y=\"{legendY}\" width=\"10\" height=\"10\" fill=\"#c9c9c9\"/><text x=\"134\" y=\"{legendY + 9}\">去年同月</text>");
         h.Append("</svg></figure>");
     }
+
+    /// <summary>本月, 上月, 环比增减, 环比 of one hotspot.</summary>
+    private static string[] HotspotCountFields(MonthlyHotspot x) =>
+    [
+        Int(x.Complaints), Int(x.ComplaintsPreviousMonth), Signed(x.Complaints - x.ComplaintsPreviousMonth),
+        ChangeRate(x.ComplaintsPreviousMonth == 0 ? 0 : (x.Complaints - x.ComplaintsPreviousMonth) / (double)x.ComplaintsPreviousMonth, x.ComplaintsPreviousMonth),
+    ];
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 

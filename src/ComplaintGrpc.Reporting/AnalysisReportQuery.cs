@@ -1,15 +1,16 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
+using ComplaintGrpc.Reporting.Hotspots;
 using Dapper;
 using Npgsql;
 
 namespace ComplaintGrpc.Reporting;
 
 /// <summary>
-/// The figures of the monthly analysis report: two grouped statements over the three periods at once (the month, the
+/// The figures of the monthly analysis report: grouped statements over the three periods at once (the month, the
 /// month before, the same month a year before), in the caller's repeatable-read transaction so they agree. Cost follows
 /// the cases received and closed in the three months (index ranges on received_at and on closing events), not the
-/// history. The late sections (hotspots, repeats, rectifications) stay unset until their tables exist.
+/// history; the hotspots are the hotspot ranking's own statement over the month and the month before, once per grain.
 /// </summary>
 public static class AnalysisReportQuery
 {
@@ -17,6 +18,13 @@ public static class AnalysisReportQuery
     public const int TopUnitDepth = 1;
 
     private const int Current = 0, PreviousMonth = 1, PreviousYear = 2;
+
+    /// <summary>The grains the report ranks hotspots at, in report order, with their names in the contract.</summary>
+    private static readonly (HotspotGrain Grain, string Name)[] HotspotGrains =
+        [(HotspotGrain.Substation, "substation"), (HotspotGrain.Feeder, "feeder"), (HotspotGrain.TransformerArea, "transformer_area")];
+
+    /// <summary>At most this many hotspots at each grain.</summary>
+    public const int TopHotspots = 10;
 
     private const string Periods = """
         periods(k, s, e) AS (VALUES (0, @s0::timestamptz, @e0::timestamptz), (1, @s1::timestamptz, @e1::timestamptz), (2, @s2::timestamptz, @e2::timestamptz))
@@ -36,11 +44,13 @@ public static class AnalysisReportQuery
         // Short grouped reads: compiling them costs more than running them.
         await connection.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: ct));
 
-        // Received: one scan of the three months' cases, grouped three ways (grouping 1 = taxonomy, 2 = channel, 3 = unit).
-        var received = (await connection.QueryAsync<(int K, int G, string? Category, string? SubCategory, string? Channel, string? UnitId, int N)>(Command($"""
+        // Received: one scan of the three months' cases, grouped three ways (grouping 1 = taxonomy, 2 = channel, 3 = unit),
+        // with the repeat cases among them (repeat_count is fixed at intake).
+        var received = (await connection.QueryAsync<(int K, int G, string? Category, string? SubCategory, string? Channel, string? UnitId, int N, int Repeats)>(Command($"""
             WITH {Periods}
             SELECT p.k, CASE WHEN GROUPING(c.category) = 0 THEN 1 WHEN GROUPING(c.channel) = 0 THEN 2 ELSE 3 END AS g,
-                   c.category, c.sub_category, c.channel, c.unit_id, count(*)::int AS n
+                   c.category, c.sub_category, c.channel, c.unit_id, count(*)::int AS n,
+                   count(*) FILTER (WHERE c.repeat_count > 0)::int AS repeats
             FROM periods p JOIN complaints c ON c.received_at >= p.s AND c.received_at < p.e
             GROUP BY GROUPING SETS ((p.k, c.category, c.sub_category), (p.k, c.channel), (p.k, c.unit_id))
             """))).ToList();
@@ -70,6 +80,26 @@ public static class AnalysisReportQuery
             WHERE fd.outcome IN ('Substantiated', 'PartlySubstantiated')
             GROUP BY fd.k, fc.cause_code
             """))).ToList();
+
+        // Rectifications: a few thousand rows at most (one per improvement plan), so each period is a short scan.
+        var rectifications = (await connection.QueryAsync<(int K, int Opened, int Completed, int Evaluated, int Effective)>(Command($"""
+            WITH {Periods}
+            SELECT p.k,
+                   (SELECT count(*) FROM rectifications r WHERE r.opened_at >= p.s AND r.opened_at < p.e)::int,
+                   (SELECT count(*) FROM rectifications r WHERE r.completed_at >= p.s AND r.completed_at < p.e)::int,
+                   (SELECT count(*) FROM rectifications r WHERE r.evaluated_at >= p.s AND r.evaluated_at < p.e)::int,
+                   (SELECT count(*) FROM rectifications r WHERE r.evaluated_at >= p.s AND r.evaluated_at < p.e AND r.status = 'Met')::int
+            FROM periods p ORDER BY p.k
+            """))).ToList();
+
+        // Hotspots: the month against the calendar month before, over every case (dispatched or not).
+        var hotspots = new List<(string Grain, HotspotRow Row)>();
+        var criteria = new HotspotCriteria(month.Start, month.CutOff, UnitId: null, Categories: [], SubCategories: [], ComparedFrom: month.Previous.Start);
+        foreach (var (grain, name) in HotspotGrains)
+        {
+            foreach (var row in await HotspotQuery.RankAsync(connection, criteria, grain, HotspotQuery.DefaultCellSize, after: null, TopHotspots, ct, tx, commandTimeoutSeconds))
+                hotspots.Add((name, row));
+        }
 
         var units = (await connection.QueryAsync<(string UnitId, string Name, string? ParentUnitId, string Path)>(new CommandDefinition(
             "SELECT unit_id, name, parent_unit_id, path FROM units ORDER BY path", transaction: tx, commandTimeout: commandTimeoutSeconds, cancellationToken: ct))).ToList();
@@ -147,6 +177,34 @@ public static class AnalysisReportQuery
             .OrderByDescending(c => c.Counts[Current]).ThenBy(c => c.Code, StringComparer.Ordinal);
         foreach (var (code, counts) in causes)
             report.ByRootCause.Add(new MonthlyRootCause { CauseCode = code, Name = causeNames.GetValueOrDefault(code, code), Cases = Counts(counts) });
+
+        var unitNames = units.ToDictionary(u => u.UnitId, u => u.Name);
+        report.TopHotspots = new MonthlyHotspots();
+        foreach (var (grain, row) in hotspots)
+        {
+            report.TopHotspots.Hotspots.Add(new MonthlyHotspot
+            {
+                Rank = row.Rank, Grain = grain, Location = row.Key, UnitId = row.UnitId, UnitName = unitNames.GetValueOrDefault(row.UnitId, ""),
+                Complaints = row.Count, ComplaintsPreviousMonth = row.PreviousCount,
+            });
+        }
+
+        var receivedTotals = Sum(byTaxonomy.Select(r => (r.K, r.N)));
+        var repeats = Sum(byTaxonomy.Select(r => (r.K, r.Repeats)));
+        report.Repeats = new MonthlyRepeats
+        {
+            RepeatCases = Counts(repeats),
+            Rate = Ratio(repeats[Current], receivedTotals[Current]),
+            RatePreviousMonth = Ratio(repeats[PreviousMonth], receivedTotals[PreviousMonth]),
+            RatePreviousYear = Ratio(repeats[PreviousYear], receivedTotals[PreviousYear]),
+        };
+
+        int[] Rectified(Func<(int K, int Opened, int Completed, int Evaluated, int Effective), int> pick) => Sum(rectifications.Select(r => (r.K, pick(r))));
+        report.Rectifications = new MonthlyRectifications
+        {
+            Opened = Counts(Rectified(r => r.Opened)), Completed = Counts(Rectified(r => r.Completed)),
+            Effective = Counts(Rectified(r => r.Effective)), Evaluated = Counts(Rectified(r => r.Evaluated)),
+        };
         return report;
     }
 

@@ -66,21 +66,23 @@ public static class EvaluationReport
         return figures;
     }
 
-    /// <summary>The section of the HTML page: four small tables (unit ids, as the figures hold them).</summary>
-    public static void AppendHtml(System.Text.StringBuilder h, EvaluationFigures e)
+    /// <summary>The section of the HTML page: four small tables, units by name (<paramref name="unitNames"/>: the report's
+    /// unit rows; a unit not among them, e.g. deleted since, shows its id; no reviewer unit shows 未知).</summary>
+    public static void AppendHtml(System.Text.StringBuilder h, EvaluationFigures e, IReadOnlyDictionary<string, string> unitNames)
     {
         static string E(string text) => System.Net.WebUtility.HtmlEncode(text);
+        string Unit(string unitId) => E(unitId.Length == 0 ? "未知" : unitNames.GetValueOrDefault(unitId, unitId));
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         h.Append("<h2>评估: 属实率 (近30日归档, 按单位)</h2><table id=\"table-substantiation\"><tr><th>单位</th><th>有认定归档</th><th>属实(含部分)</th><th>属实率</th></tr>");
         foreach (var s in e.Substantiation)
-            h.Append(inv, $"<tr><td>{E(s.UnitId)}</td><td class=n>{s.Substantiated.Denominator}</td><td class=n>{s.Substantiated.Numerator}</td><td class=n>{ReportText.Percent(s.Substantiated)}</td></tr>");
+            h.Append(inv, $"<tr><td>{Unit(s.UnitId)}</td><td class=n>{s.Substantiated.Denominator}</td><td class=n>{s.Substantiated.Numerator}</td><td class=n>{ReportText.Percent(s.Substantiated)}</td></tr>");
         h.Append("</table><h2>质检: 认定被推翻率 (近30日, 按认定单位)</h2><table id=\"table-overturns\"><tr><th>认定单位</th><th>质检结论</th><th>推翻</th><th>推翻率</th></tr>");
         foreach (var o in e.Overturns)
-            h.Append(inv, $"<tr><td>{E(o.ReviewerUnitId)}</td><td class=n>{o.Overturned.Denominator}</td><td class=n>{o.Overturned.Numerator}</td><td class=n>{ReportText.Percent(o.Overturned)}</td></tr>");
+            h.Append(inv, $"<tr><td>{Unit(o.ReviewerUnitId)}</td><td class=n>{o.Overturned.Denominator}</td><td class=n>{o.Overturned.Numerator}</td><td class=n>{ReportText.Percent(o.Overturned)}</td></tr>");
         h.Append(inv, $"</table><p id=\"open-quality-queue\">质检待结论: {e.OpenQualityQueue}</p>");
         h.Append(inv, $"<h2>频繁被投诉岗位 (近{FrequentWindowDays}日属实 ≥ {FrequentMinimum})</h2><table id=\"table-frequent-posts\"><tr><th>岗位</th><th>单位</th><th>属实投诉</th></tr>");
         foreach (var p in e.FrequentlyComplainedPosts)
-            h.Append(inv, $"<tr><td>{E(p.PostId)}</td><td>{E(p.UnitId)}</td><td class=n>{p.Substantiated}</td></tr>");
+            h.Append(inv, $"<tr><td>{E(p.PostId)}</td><td>{Unit(p.UnitId)}</td><td class=n>{p.Substantiated}</td></tr>");
         h.Append("</table>");
     }
 

@@ -92,7 +92,7 @@ public static class ReportHtml
         foreach (var r in report.TopPer10KCustomers)
             h.Append(CultureInfo.InvariantCulture, $"<tr><td class=n>{r.Rank}</td><td>{E(r.UnitName)}</td><td class=n>{r.Value:0.00}</td><td class=n>{r.Complaints}</td><td class=n>{r.CustomerCount}</td></tr>");
         h.Append("</table>");
-        EvaluationReport.AppendHtml(h, report.Evaluation ?? new EvaluationFigures());
+        EvaluationReport.AppendHtml(h, report.Evaluation ?? new EvaluationFigures(), report.Units.ToDictionary(u => u.UnitId, u => u.Name));
         RectificationReport.AppendHtml(h, report.Rectifications ?? new RectificationFigures(), zone);
         Hotspots.HotspotSection.AppendHtml(h, report.TopHotspots);
         WarningReport.AppendHtml(h, report.WarningsRaised);

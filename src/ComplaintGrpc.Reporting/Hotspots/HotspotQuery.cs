@@ -9,7 +9,8 @@ namespace ComplaintGrpc.Reporting.Hotspots;
 /// Which cases a hotspot figure counts: received in [<see cref="From"/>, <see cref="To"/>) (and, for the trend, in the
 /// previous period of equal length), dispatched into <see cref="UnitId"/>'s subtree when set, of the categories and
 /// sub-categories when any are given, and within <see cref="Scope"/> (a condition on <c>complaints c</c>; "true" for
-/// reports that see everything).
+/// reports that see everything). The trend compares with [<see cref="PreviousFrom"/>, <see cref="From"/>): the previous
+/// period of equal length, or from <see cref="ComparedFrom"/> when set (the monthly report's calendar month before).
 /// </summary>
 public sealed record HotspotCriteria(
     DateTimeOffset From,
@@ -18,9 +19,10 @@ public sealed record HotspotCriteria(
     IReadOnlyCollection<Category> Categories,
     IReadOnlyCollection<SubCategory> SubCategories,
     string Scope = "true",
-    DynamicParameters? ScopeParameters = null)
+    DynamicParameters? ScopeParameters = null,
+    DateTimeOffset? ComparedFrom = null)
 {
-    public DateTimeOffset PreviousFrom => From - (To - From);
+    public DateTimeOffset PreviousFrom => ComparedFrom ?? From - (To - From);
 
     /// <summary>The WHERE conditions every hotspot query shares (besides the period), with their parameters.</summary>
     internal (string Sql, DynamicParameters Parameters) Conditions()

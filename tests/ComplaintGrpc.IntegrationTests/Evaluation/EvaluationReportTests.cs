@@ -52,11 +52,14 @@ public sealed class EvaluationReportTests(ServerHost host) : IClassFixture<Serve
         Assert.Equal([("cb", org.Station, 3)], figures.FrequentlyComplainedPosts.Select(f => (f.PostId, f.UnitId, f.Substantiated)));
         Assert.Equal(CaseStatus.Closed, (await host.Complaints.GetComplaintAsync(new GetComplaintRequest { Id = kept.Id })).Status);
 
-        // The same figures as the report's HTML page shows them.
+        // The same figures as the report's HTML page shows them, units by name.
         var html = new System.Text.StringBuilder();
-        EvaluationReport.AppendHtml(html, figures);
+        EvaluationReport.AppendHtml(html, figures, new Dictionary<string, string> { [org.Station] = "东山供电所" });
         var page = html.ToString();
-        Assert.Contains($"<tr><td>{org.Station}</td><td class=n>4</td><td class=n>3</td><td class=n>75.0%</td></tr>", page, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>东山供电所</td><td class=n>4</td><td class=n>3</td><td class=n>75.0%</td></tr>", page, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>东山供电所</td><td class=n>1</td><td class=n>1</td><td class=n>100.0%</td></tr>", page, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>cb</td><td>东山供电所</td><td class=n>3</td></tr>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(org.Station, page, StringComparison.Ordinal);
         Assert.Contains("<p id=\"open-quality-queue\">质检待结论: 1</p>", page, StringComparison.Ordinal);
         var csv = System.Text.Encoding.UTF8.GetString(ReportCsv.Render(
             new BacklogReport { Summary = new ReportSummary { TimeZone = "Asia/Shanghai" }, Total = new BacklogFigures(), Evaluation = figures }, ReportTable.Evaluation));

@@ -13,7 +13,7 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 /// </summary>
 public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : IClassFixture<AnalysisReportFixture>
 {
-    private sealed record PageFacts(int Svgs, int CategoryRows, int CurrentBars, int UnitBars, string Title, string OutageSubtotal, bool ChartsVisible, int ExternalResources);
+    private sealed record PageFacts(int Svgs, int CategoryRows, int CurrentBars, int UnitBars, int HotspotBars, int HotspotYearBars, int RectificationBars, string Title, string OutageSubtotal, bool ChartsVisible, int ExternalResources);
 
     private sealed record GlyphFacts(bool Distinct, bool UnlikeMissingGlyph, bool Inked, string Font);
 
@@ -42,6 +42,9 @@ public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : ICl
                 CategoryRows: q('#table-category tr').length - 1,
                 CurrentBars: q('#chart-category rect.bar.current').length,
                 UnitBars: q('#chart-unit rect.bar').length,
+                HotspotBars: q('#chart-hotspots rect.bar').length,
+                HotspotYearBars: q('#chart-hotspots rect.bar.previous-year').length,
+                RectificationBars: q('#chart-rectifications rect.bar').length,
                 Title: document.querySelector('h1').textContent,
                 OutageSubtotal: [...q('#table-category tr')].find(r => r.cells[0].textContent === '停送电投诉').cells[2].textContent,
                 ChartsVisible: charts.every(r => r.width > 100 && r.height > 40),
@@ -49,12 +52,16 @@ public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : ICl
               };
             })()
             """);
-        Assert.Equal(5, facts.Svgs);
+        // Category, channel, unit, root cause, substantiation, hotspots, repeats, rectifications.
+        Assert.Equal(8, facts.Svgs);
         // Five categories, each with a subtotal row, plus six sub-categories with a case in one of the periods.
         Assert.Equal(5 + 6, facts.CategoryRows);
         Assert.Equal(5, facts.CurrentBars);
         // Province, two cities and the undispatched cases, three bars (month, month before, year before) each.
         Assert.Equal(4 * 3, facts.UnitBars);
+        // Seven hotspots (three grains), the month and the month before only; four rectification rows, three bars each.
+        Assert.Equal((7 * 2, 0), (facts.HotspotBars, facts.HotspotYearBars));
+        Assert.Equal(4 * 3, facts.RectificationBars);
         Assert.Equal($"投诉分析月报 · {Month}", facts.Title);
         Assert.Equal("3", facts.OutageSubtotal);
         Assert.True(facts.ChartsVisible, "the charts are laid out with a size");

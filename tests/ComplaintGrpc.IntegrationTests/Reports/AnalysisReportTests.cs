@@ -1,6 +1,7 @@
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
+using ComplaintGrpc.Reporting;
 using Dapper;
 using Grpc.Core;
 using static ComplaintGrpc.IntegrationTests.Reports.AnalysisReportFixture;
@@ -14,6 +15,13 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 /// in October 2025: Y1 (属实, weather_external). Units as now: O1, O3, S2, Y1 at the station (under city A), O5 and S3
 /// at city A, O2 and S1 at city B; O4, A1, Y2 undispatched. O3's finding is changed to 属实 after the cut-off: the
 /// October figures still count it as 不属实, with no service_awareness cause.
+/// Hotspots (the month against September; G1 on 31 August is outside both): substation 东山变 at the station O1, O3
+/// (S2 before), 枫桥变 at city B O2 (S1); feeder 东山线 at the station O1, O3 (S2), 枫桥线 at city B O2 (S1), 秦淮线
+/// at city A O5 (none; S3 was on 玄武线); transformer area 东山1号台区 at the station O1, O3 (S2) and undispatched O4.
+/// Repeats (30-day window, any channel): O3 (O1's customer), O5 (O2's phone); A1 (S2's account); Y2 (Y1's address);
+/// O4 shares S3's phone 35 days later: no repeat. Rectifications: opened in October R-not-met, R-late, R-open,
+/// R-cancelled, in September R-met, a year before R-year; completed R-not-met (October; R-late on 1 November), R-met
+/// (September), R-year; evaluated in October R-met (met) and R-not-met, a year before R-year (met).
 /// </summary>
 public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixture<AnalysisReportFixture>
 {
@@ -112,10 +120,41 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
                 new { cutOff = Local(2026, 11, 1, 0, 0).UtcDateTime }));
         }
 
-        // Not computed in this version (their tables do not exist yet): unset, never zeros.
-        Assert.Null(report.TopHotspots);
-        Assert.Null(report.Repeats);
-        Assert.Null(report.Rectifications);
+        Assert.Equal(
+            [
+                (1, "substation", EastSubstation, Station, "东山供电所", 2, 1),
+                (2, "substation", MapleSubstation, CityB, "苏州供电公司", 1, 1),
+                (1, "feeder", EastFeeder, Station, "东山供电所", 2, 1),
+                (2, "feeder", MapleFeeder, CityB, "苏州供电公司", 1, 1),
+                (2, "feeder", QinhuaiFeeder, CityA, "南京供电公司", 1, 0),
+                (1, "transformer_area", EastArea, Station, "东山供电所", 2, 1),
+                (2, "transformer_area", EastArea, "", "", 1, 0),
+            ],
+            report.TopHotspots.Hotspots.Select(h => (h.Rank, h.Grain, h.Location, h.UnitId, h.UnitName, h.Complaints, h.ComplaintsPreviousMonth)));
+
+        Assert.Equal(Counts(2, 1, 1), report.Repeats.RepeatCases);
+        Assert.Equal((Share(2, 5), Share(1, 4), Share(1, 2)), (report.Repeats.Rate, report.Repeats.RatePreviousMonth, report.Repeats.RatePreviousYear));
+
+        Assert.Equal(Counts(4, 1, 1), report.Rectifications.Opened);
+        Assert.Equal(Counts(1, 1, 1), report.Rectifications.Completed);
+        Assert.Equal(Counts(2, 0, 1), report.Rectifications.Evaluated);
+        Assert.Equal(Counts(1, 0, 1), report.Rectifications.Effective);
+    }
+
+    [Fact]
+    public async Task A_report_without_the_late_sections_says_so_instead_of_showing_zeros()
+    {
+        var report = await ReportAsync();
+        report.TopHotspots = null;
+        report.Repeats = null;
+        report.Rectifications = null;
+
+        var html = Encoding.UTF8.GetString(AnalysisReportFiles.Html(report));
+        foreach (var id in new[] { "pending-hotspots", "pending-repeats", "pending-rectifications" })
+            Assert.Contains($"id=\"{id}\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"table-hotspots\"", html, StringComparison.Ordinal);
+        Assert.Equal(["指标,本月,上月,环比增减,环比,去年同月,同比增减,同比,本月重复率,上月重复率,去年同月重复率"],
+            CsvLines(AnalysisReportFiles.Csv(report, AnalysisReportTable.Repeats)));
     }
 
     [Fact]
@@ -240,6 +279,33 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
         Assert.Equal("weather_external,天气与外力破坏,1,0,+1,-,1,0,0.0%", lines[^1]);
         lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.Channel)).Bytes);
         Assert.Contains("95598热线,2,3,-1,-33.3%,1,+1,+100.0%", lines);
+        lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.Hotspots)).Bytes);
+        Assert.Equal(
+            [
+                "粒度,位置,单位编码,单位名称,名次,本月,上月,环比增减,环比",
+                "变电站,110kV东山变,ma-station,东山供电所,1,2,1,+1,+100.0%",
+                "变电站,110kV枫桥变,ma-city-b,苏州供电公司,2,1,1,0,0.0%",
+                "线路,10kV东山线,ma-station,东山供电所,1,2,1,+1,+100.0%",
+                "线路,10kV枫桥线,ma-city-b,苏州供电公司,2,1,1,0,0.0%",
+                "线路,10kV秦淮线,ma-city-a,南京供电公司,2,1,0,+1,-",
+                "台区,东山1号台区,ma-station,东山供电所,1,2,1,+1,+100.0%",
+                "台区,东山1号台区,,,2,1,0,+1,-",
+            ], lines);
+        lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.Repeats)).Bytes);
+        Assert.Equal(
+            [
+                "指标,本月,上月,环比增减,环比,去年同月,同比增减,同比,本月重复率,上月重复率,去年同月重复率",
+                "重复投诉,2,1,+1,+100.0%,1,+1,+100.0%,40.0%,25.0%,50.0%",
+            ], lines);
+        lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.Rectifications)).Bytes);
+        Assert.Equal(
+            [
+                "整改,本月,上月,环比增减,环比,去年同月,同比增减,同比",
+                "新开,4,1,+3,+300.0%,1,+3,+300.0%",
+                "完成,1,1,0,0.0%,1,0,0.0%",
+                "评估,2,0,+2,-,1,+1,+100.0%",
+                "有效 (达标),1,0,+1,-,1,0,0.0%",
+            ], lines);
         lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.Totals)).Bytes);
         Assert.Equal(["指标,本月,上月,环比增减,环比,去年同月,同比增减,同比", "受理,5,4,+1,+25.0%,2,+3,+150.0%", "归档,3,1,+2,+200.0%,1,+2,+200.0%", "有认定归档,3,1,+2,+200.0%,1,+2,+200.0%"], lines);
     }
@@ -254,7 +320,7 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
     }
 
     [Fact]
-    public async Task The_html_page_has_the_charts_tables_and_the_pending_sections()
+    public async Task The_html_page_has_the_charts_and_tables_of_every_section()
     {
         var (name, type, bytes) = await DownloadAsync(ReportFormat.Html);
         Assert.Equal(("analysis-2026-10.html", "text/html; charset=utf-8"), (name, type));
@@ -262,8 +328,13 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
         Assert.Contains("<title>投诉分析月报 2026-10</title>", html, StringComparison.Ordinal);
         foreach (var id in new[] { "chart-category", "chart-channel", "chart-unit", "chart-root-cause", "chart-substantiation",
                      "table-totals", "table-category", "table-channel", "table-unit", "table-root-cause", "table-substantiation",
-                     "pending-hotspots", "pending-repeats", "pending-rectifications" })
+                     "chart-hotspots", "chart-repeats", "chart-rectifications", "table-hotspots", "table-repeats", "table-rectifications" })
             Assert.Contains($"id=\"{id}\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("pending-", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>线路</td><td>10kV秦淮线</td><td>南京供电公司</td><td class=n>2</td><td class=n>1</td><td class=n>0</td><td class=n>+1</td><td class=n>-</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>台区</td><td>东山1号台区</td><td>未派单</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>重复投诉</td><td class=n>2</td><td class=n>1</td><td class=n>+1</td><td class=n>+100.0%</td><td class=n>1</td><td class=n>+1</td><td class=n>+100.0%</td><td class=n>40.0%</td><td class=n>25.0%</td><td class=n>50.0%</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>有效 (达标)</td><td class=n>1</td><td class=n>0</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>停送电投诉</td><td>小计</td><td class=n>3</td><td class=n>2</td><td class=n>+1</td><td class=n>+50.0%</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
     }
