@@ -17,6 +17,7 @@ namespace ComplaintGrpc.IntegrationTests.Faults;
 /// of a delivery leaves it to a second worker within the short lease, nothing doubled.
 /// Alone in its collection because the server enqueues a Hangfire job (the report run): see HangfireStatics.
 /// </summary>
+[Trait("Suite", "Faults")]
 [Collection(HangfireStatics.AloneCollection)]
 public sealed class DeliveryFaultTests(ServerHost host) : IClassFixture<ServerHost>, IAsyncLifetime
 {
