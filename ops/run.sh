@@ -198,8 +198,8 @@ main() {
       say "dashboard: (shown this once; it stays in $password_file)"
     fi
     if [[ ! -s $hash_file ]]; then
-      ((BUILD == 0)) || dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
-      (umask 077 && dotnet "src/ComplaintGrpc.Server/bin/$CONFIGURATION/$TFM/ComplaintGrpc.Server.dll" hash-password \
+      ((BUILD == 0)) || dotnet build src/ComplaintGrpc.Ctl/ComplaintGrpc.Ctl.csproj -c "$CONFIGURATION" -nologo -v quiet
+      (umask 077 && dotnet "src/ComplaintGrpc.Ctl/bin/$CONFIGURATION/$TFM/complaintctl.dll" hash-password \
         <"$password_file" >"$hash_file.tmp" && mv -f "$hash_file.tmp" "$hash_file") || die "could not hash the dashboard password"
     fi
     export Dashboard__Accounts__0__UserName=admin Dashboard__Accounts__0__Role=admin
