@@ -31,12 +31,26 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
             ?? throw new Xunit.Sdk.XunitException($"no '{name}' line in:\n{this}");
     }
 
+    private static readonly Lazy<string> Tool = new(FindTool);
+
+    /// <summary>The tool as built: src/ComplaintGrpc.Ctl/bin/CONFIGURATION/TFM/complaintctl.dll, of this test build's configuration.</summary>
+    private static string FindTool()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (output.Name, output.Parent!.Name);
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ComplaintGrpc.sln")))
+            root = root.Parent;
+        if (root is null)
+            throw new InvalidOperationException($"Cannot find the repository root (the folder holding ComplaintGrpc.sln) above {AppContext.BaseDirectory}.");
+        var tool = Path.Combine(root.FullName, "src", "ComplaintGrpc.Ctl", "bin", configuration, framework, "complaintctl.dll");
+        return File.Exists(tool) ? tool : throw new FileNotFoundException($"complaintctl is not built; dotnet build -c {configuration} first.", tool);
+    }
+
     /// <summary>Runs <c>complaintctl ARGS</c> with only the given environment settings of the tool (none inherited).</summary>
     private async Task<Run> CtlAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, string? input = null)
     {
-        var assembly = Path.Combine(AppContext.BaseDirectory, "complaintctl.dll");
-        if (!File.Exists(assembly))
-            throw new FileNotFoundException("complaintctl is not beside the tests; build the solution first.", assembly);
+        var assembly = Tool.Value;
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
@@ -93,8 +107,8 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
         Assert.True(submit.ExitCode == 0, submit.ToString());
         var caseNumber = submit.Field("case_number");
 
-        var stored = await host.Complaints.GetComplaintAsync(new GetComplaintRequest { CaseNumber = caseNumber },
-            new Metadata { { "authorization", $"Bearer {host.DeskToken}" } });
+        using var desk = host.ChannelFor(host.DeskToken);
+        var stored = await new ComplaintService.ComplaintServiceClient(desk).GetComplaintAsync(new GetComplaintRequest { CaseNumber = caseNumber });
         Assert.Equal(requestId, stored.RequestId);
         Assert.Equal("台区低电压，空调无法启动", stored.Description);
         Assert.NotEmpty(stored.Deadlines);
@@ -131,7 +145,8 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
             var load = await AsDeskAsync("calendar", "load", file);
             Assert.True(load.ExitCode == 0, load.ToString());
 
-            var years = await new SlaService.SlaServiceClient(host.ChannelFor(host.DeskToken)).ListCalendarYearsAsync(new ListCalendarYearsRequest());
+            using var desk = host.ChannelFor(host.DeskToken);
+            var years = await new SlaService.SlaServiceClient(desk).ListCalendarYearsAsync(new ListCalendarYearsRequest());
             var year = Assert.Single(years.Years, y => y.Year == 2027);
             Assert.Equal("loaded", year.Origin);
             Assert.Equal(1, year.MakeUpWorkingDayCount);
@@ -159,8 +174,8 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
 
         var run = await AsDeskAsync("report", "run", "--date", reportDate, "--wait");
         Assert.True(run.ExitCode == 0, run.ToString());
-        var report = await new ReportService.ReportServiceClient(host.ChannelFor(host.DeskToken))
-            .GetBacklogReportAsync(new GetBacklogReportRequest { ReportDate = reportDate });
+        using var desk = host.ChannelFor(host.DeskToken);
+        var report = await new ReportService.ReportServiceClient(desk).GetBacklogReportAsync(new GetBacklogReportRequest { ReportDate = reportDate });
         Assert.StartsWith($"report {reportDate} generation {report.Summary.Generation},", run.Stdout, StringComparison.Ordinal);
         Assert.True(report.Total.Open >= 1, $"open {report.Total.Open}");
 
@@ -193,7 +208,8 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
         var key = new Dictionary<string, string> { ["Auth__SigningKey"] = host.Auth.SigningKey! };
         var admin = await CtlAsync(["mint-token", "--sub", "ctl-admin", "--role", "admin", "--role", "supervisor", "--hours", "1"], key);
         Assert.True(admin.ExitCode == 0, admin.ToString());
-        var years = await new SlaService.SlaServiceClient(host.ChannelFor(admin.Stdout.Trim())).ListCalendarYearsAsync(new ListCalendarYearsRequest());
+        using var adminChannel = host.ChannelFor(admin.Stdout.Trim());
+        var years = await new SlaService.SlaServiceClient(adminChannel).ListCalendarYearsAsync(new ListCalendarYearsRequest());
         Assert.NotEmpty(years.Years);
 
         // The same key from a file, as ops/run.sh keeps it; an intake token may submit but not load a calendar.
@@ -203,7 +219,8 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
         {
             var intake = await CtlAsync(["mint-token", "--sub", "ctl-intake", "--role", "intake"], new Dictionary<string, string> { ["Auth__SigningKeyFile"] = keyFile });
             Assert.True(intake.ExitCode == 0, intake.ToString());
-            var sla = new SlaService.SlaServiceClient(host.ChannelFor(intake.Stdout.Trim()));
+            using var intakeChannel = host.ChannelFor(intake.Stdout.Trim());
+            var sla = new SlaService.SlaServiceClient(intakeChannel);
             var denied = await Assert.ThrowsAsync<RpcException>(() => sla.LoadCalendarYearAsync(new LoadCalendarYearRequest { DocumentJson = "{}" }).ResponseAsync);
             Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         }
