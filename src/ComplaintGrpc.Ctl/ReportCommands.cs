@@ -54,12 +54,11 @@ public static class ReportCommands
             var reportDate = parse.GetValue(date)!;
             var until = DateTime.UtcNow + parse.GetValue(timeout);
             ReportSummary? stored = null;
-            await Progress().StartAsync(async progress =>
+            await WithProgress($"report {reportDate}: starting", async step =>
             {
-                var task = progress.AddTask($"report {reportDate}: starting").IsIndeterminate();
                 if (parse.GetValue(wait))
                 {
-                    task.Description = $"report {reportDate}: computing";
+                    step($"report {reportDate}: computing", true);
                     var done = await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = reportDate, Wait = true },
                         deadline: until, cancellationToken: cancel);
                     stored = done.Report.Summary;
@@ -69,7 +68,7 @@ public static class ReportCommands
                     var before = await Generation(reports, reportDate, until, cancel);
                     var run = await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = reportDate },
                         deadline: until, cancellationToken: cancel);
-                    task.Description = $"report {reportDate}: run {run.RunId} queued for the worker";
+                    step($"report {reportDate}: run {run.RunId} queued for the worker", true);
                     // The worker stores the report with the next generation; poll for it until the timeout.
                     while (stored is null)
                     {
@@ -82,9 +81,7 @@ public static class ReportCommands
                             stored = current;
                     }
                 }
-                task.Description = $"report {reportDate}: stored";
-                task.Value = task.MaxValue;
-                task.IsIndeterminate = false;
+                step($"report {reportDate}: stored", true);
             });
             Console.WriteLine($"report {stored!.ReportDate} generation {stored.Generation}, computed {stored.GeneratedTime.ToDateTimeOffset():O} in {stored.Duration.ToTimeSpan().TotalSeconds:0.###} s");
             return Failures.Ok;
@@ -128,9 +125,8 @@ public static class ReportCommands
             long bytes = 0;
             try
             {
-                await Progress().StartAsync(async progress =>
+                await WithProgress("downloading", async step =>
                 {
-                    var task = progress.AddTask("downloading").IsIndeterminate();
                     using var call = new ReportService.ReportServiceClient(channel)
                         .DownloadReport(request, deadline: DateTime.UtcNow.AddMinutes(10), cancellationToken: cancel);
                     await using var file = File.Create(temporary);
@@ -140,10 +136,9 @@ public static class ReportCommands
                             fileName = chunk.FileName;
                         await file.WriteAsync(chunk.Data.Memory, cancel);
                         bytes += chunk.Data.Length;
-                        task.Description = $"{fileName}: {bytes:N0} bytes";
+                        step($"{fileName}: {bytes:N0} bytes", false);
                     }
-                    task.Value = task.MaxValue;
-                    task.IsIndeterminate = false;
+                    step($"{fileName}: {bytes:N0} bytes, done", true);
                 });
                 // Written whole or not at all: a failed download leaves no half file under the final name.
                 var path = target?.FullName ?? Path.GetFullPath(Path.GetFileName(fileName ?? "report"));
@@ -178,10 +173,32 @@ public static class ReportCommands
         }
     }
 
-    /// <summary>A progress display on standard error (plain lines when that is not a terminal).</summary>
-    private static Progress Progress() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
+    /// <summary>
+    /// Runs <paramref name="work"/> with its progress on standard error: a live bar at a terminal; otherwise (a script,
+    /// a log) one plain line per milestone, so nothing is redrawn or wrapped into the log.
+    /// </summary>
+    private static async Task WithProgress(string first, Func<Action<string, bool>, Task> work)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            Console.Error.WriteLine(first);
+            await work((description, milestone) =>
+            {
+                if (milestone)
+                    Console.Error.WriteLine(description);
+            });
+            return;
+        }
+        await AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
             .Progress()
             .AutoClear(false)
-            .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn());
+            .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask(first).IsIndeterminate();
+                await work((description, _) => task.Description = description);
+                task.IsIndeterminate = false;
+                task.Value = task.MaxValue;
+            });
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
@@ -18,81 +17,13 @@ namespace ComplaintGrpc.IntegrationTests.Ctl;
 /// </summary>
 public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output) : IClassFixture<ServerHost>
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
-    private sealed record Run(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
-
-        /// <summary>The value of a "name  value" line of <c>show</c>/<c>submit</c>.</summary>
-        public string Field(string name) =>
-            Stdout.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal))?[name.Length..].Trim()
-            ?? throw new Xunit.Sdk.XunitException($"no '{name}' line in:\n{this}");
-    }
-
-    private static readonly Lazy<string> Tool = new(FindTool);
-
-    /// <summary>The tool as built: src/ComplaintGrpc.Ctl/bin/CONFIGURATION/TFM/complaintctl.dll, of this test build's configuration.</summary>
-    private static string FindTool()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var (framework, configuration) = (output.Name, output.Parent!.Name);
-        var root = output;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ComplaintGrpc.sln")))
-            root = root.Parent;
-        if (root is null)
-            throw new InvalidOperationException($"Cannot find the repository root (the folder holding ComplaintGrpc.sln) above {AppContext.BaseDirectory}.");
-        var tool = Path.Combine(root.FullName, "src", "ComplaintGrpc.Ctl", "bin", configuration, framework, "complaintctl.dll");
-        return File.Exists(tool) ? tool : throw new FileNotFoundException($"complaintctl is not built; dotnet build -c {configuration} first.", tool);
-    }
-
-    /// <summary>Runs <c>complaintctl ARGS</c> with only the given environment settings of the tool (none inherited).</summary>
-    private async Task<Run> CtlAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, string? input = null)
-    {
-        var assembly = Tool.Value;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(assembly);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        foreach (var inherited in new[] { "COMPLAINTCTL_SERVER", "COMPLAINTCTL_TOKEN", "Auth__SigningKey", "Auth__SigningKeyFile", "Auth__Issuer", "Auth__Audience" })
-            start.Environment.Remove(inherited);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-            start.Environment[key] = value;
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-            await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(ProcessTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"complaintctl {string.Join(' ', args)} ran over {ProcessTimeout}:\n{await stdout}\n{await stderr}");
-        }
-        var run = new Run(process.ExitCode, await stdout, await stderr);
-        output.WriteLine($"$ complaintctl {string.Join(' ', args)}\n{run}");
-        return run;
-    }
+    private Task<CtlRun> CtlAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, string? input = null) =>
+        ComplaintCtl.RunAsync(output, args, environment, input);
 
     /// <summary>A command against the test server with the test desk's token (supervisor and administrator).</summary>
-    private Task<Run> AsDeskAsync(params string[] args) =>
+    private Task<CtlRun> AsDeskAsync(params string[] args) =>
         CtlAsync([.. args, "--server", $"http://127.0.0.1:{host.GrpcPort}", "--token", host.DeskToken]);
 
     private static string Local(DateTimeOffset at) =>
@@ -186,6 +117,7 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
             Assert.True(download.ExitCode == 0, download.ToString());
             var bytes = await File.ReadAllBytesAsync(file);
             Assert.Contains($"{file} ({bytes.Length} bytes)", download.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"backlog-{reportDate}-backlog.csv: {bytes.Length:N0} bytes, done", download.Stderr, StringComparison.Ordinal);
             Assert.Equal(Encoding.UTF8.Preamble.ToArray(), bytes[..3]);
             var lines = Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
             Assert.StartsWith("单位编码,单位名称,层级,在途工单,", lines[0], StringComparison.Ordinal);
