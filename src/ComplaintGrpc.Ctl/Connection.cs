@@ -23,10 +23,10 @@ public sealed class Connection
             : Fail<Uri>(r, $"--server must be an http:// or https:// address, e.g. http://127.0.0.1:5080; got '{r.Tokens[0].Value}'"),
     };
 
+    /// <summary>No default value: help would print it, and a token is a secret; the variable is read in <see cref="Open"/>.</summary>
     public Option<string> Token { get; } = new("--token")
     {
         Description = $"Bearer token (default: ${TokenVariable}); mint a development one with `complaintctl mint-token`",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(TokenVariable) ?? "",
     };
 
     public Command AddTo(Command command)
@@ -39,7 +39,7 @@ public sealed class Connection
     /// <summary>The channel for a parsed command line, or null (with the reason on standard error) without a token.</summary>
     public GrpcChannel? Open(ParseResult parse)
     {
-        var token = parse.GetValue(Token);
+        var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenVariable);
         if (string.IsNullOrWhiteSpace(token))
         {
             Console.Error.WriteLine($"error: no token; pass --token or set {TokenVariable} (a development token: complaintctl mint-token --sub me --role admin)");
