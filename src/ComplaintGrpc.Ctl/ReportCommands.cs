@@ -109,6 +109,11 @@ public static class ReportCommands
         });
         command.SetAction((parse, cancel) => Failures.Guard(async () =>
         {
+            if (parse.GetValue(output) is { Directory.Exists: false } missing)
+            {
+                Console.Error.WriteLine($"error: no such folder: {missing.DirectoryName}");
+                return Failures.BadInput;
+            }
             using var channel = connection.Open(parse);
             if (channel is null)
                 return Failures.BadInput;
@@ -120,7 +125,9 @@ public static class ReportCommands
                 Table = csv ? Enum.GetValues<ReportTable>().Single(t => Kebab(t) == parse.GetValue(table)) : ReportTable.Unspecified,
             };
             var target = parse.GetValue(output);
-            var temporary = Path.GetTempFileName();
+            // Beside the final file, so the move below is a rename on one file system, and made with the usual
+            // permissions (a temporary-folder file would be private to the operator).
+            var temporary = Path.Combine(target?.DirectoryName ?? Directory.GetCurrentDirectory(), $".complaintctl-{Guid.NewGuid():N}.part");
             string? fileName = null;
             long bytes = 0;
             try

@@ -223,6 +223,10 @@ public sealed class ComplaintCtlTests(ServerHost host, ITestOutputHelper output)
         Assert.Equal(2, noTable.ExitCode);
         Assert.Contains("--format csv needs --table", noTable.Stderr, StringComparison.Ordinal);
 
+        var noFolder = await AsDeskAsync("report", "download", "--format", "html", "--out", "/nonexistent/ctl/report.html");
+        Assert.Equal(2, noFolder.ExitCode);
+        Assert.Contains("no such folder: /nonexistent/ctl", noFolder.Stderr, StringComparison.Ordinal);
+
         var noToken = await CtlAsync(["show", "CP20990101999999", "--server", $"http://127.0.0.1:{host.GrpcPort}"]);
         Assert.Equal(2, noToken.ExitCode);
         Assert.Contains("no token", noToken.Stderr, StringComparison.Ordinal);
