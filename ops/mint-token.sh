@@ -9,6 +9,7 @@
 #
 # Roles: intake, handler, supervisor, inspector, admin, auditor (see ops/README.md, Security).
 # Production tokens come from the OIDC authority (Auth__Authority), never from this script.
+# It runs `complaintctl mint-token` (src/ComplaintGrpc.Ctl), building the tool first if it is not built.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -16,7 +17,6 @@ if [[ -z ${Auth__SigningKey:-}${Auth__SigningKeyFile:-} ]]; then
   export Auth__SigningKeyFile=$ROOT/.local/secrets/jwt-signing.key
   [[ -s $Auth__SigningKeyFile ]] || { echo "mint-token.sh: no signing key; run ops/run.sh once, or set Auth__SigningKeyFile" >&2; exit 1; }
 fi
-dll=$ROOT/src/ComplaintGrpc.Server/bin/Release/net10.0/ComplaintGrpc.Server.dll
-[[ -f $dll ]] || dotnet build "$ROOT/src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj" -c Release -nologo -v quiet >&2
-cd "$(dirname "$dll")"
+dll=$ROOT/src/ComplaintGrpc.Ctl/bin/Release/net10.0/complaintctl.dll
+[[ -f $dll ]] || dotnet build "$ROOT/src/ComplaintGrpc.Ctl/ComplaintGrpc.Ctl.csproj" -c Release -nologo -v quiet >&2
 exec dotnet "$dll" mint-token "$@"

@@ -198,8 +198,8 @@ main() {
       say "dashboard: (shown this once; it stays in $password_file)"
     fi
     if [[ ! -s $hash_file ]]; then
-      ((BUILD == 0)) || dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
-      (umask 077 && dotnet "src/ComplaintGrpc.Server/bin/$CONFIGURATION/$TFM/ComplaintGrpc.Server.dll" hash-password \
+      ((BUILD == 0)) || dotnet build src/ComplaintGrpc.Ctl/ComplaintGrpc.Ctl.csproj -c "$CONFIGURATION" -nologo -v quiet
+      (umask 077 && dotnet "src/ComplaintGrpc.Ctl/bin/$CONFIGURATION/$TFM/complaintctl.dll" hash-password \
         <"$password_file" >"$hash_file.tmp" && mv -f "$hash_file.tmp" "$hash_file") || die "could not hash the dashboard password"
     fi
     export Dashboard__Accounts__0__UserName=admin Dashboard__Accounts__0__Role=admin
@@ -213,6 +213,7 @@ main() {
     say "building (dotnet build -c $CONFIGURATION)"
     dotnet build src/ComplaintGrpc.Server/ComplaintGrpc.Server.csproj -c "$CONFIGURATION" -nologo -v quiet
     dotnet build src/ComplaintGrpc.Worker/ComplaintGrpc.Worker.csproj -c "$CONFIGURATION" -nologo -v quiet
+    dotnet build src/ComplaintGrpc.Ctl/ComplaintGrpc.Ctl.csproj -c "$CONFIGURATION" -nologo -v quiet
   fi
 
   start_host server ComplaintGrpc.Server "Server__GrpcPort=$GRPC_PORT" "Server__AdminPort=$ADMIN_PORT"
@@ -232,6 +233,7 @@ run.sh: ready
   admin (HTTP/1.1)          http://127.0.0.1:$ADMIN_PORT/health/ready
   dashboard                 http://127.0.0.1:$ADMIN_PORT/hangfire
   a caller's token          ops/mint-token.sh --sub desk-1 --role supervisor --role admin
+  admin tool                dotnet src/ComplaintGrpc.Ctl/bin/$CONFIGURATION/$TFM/complaintctl.dll --help
   database                  $ConnectionStrings__Complaints
   logs                      $LOGS/server.log
                             $LOGS/worker.log

@@ -18,7 +18,7 @@ public sealed class DashboardAccount
     public string UserName { get; set; } = "";
 
     /// <summary>ASP.NET Core Identity's <c>PasswordHasher</c> format (v3: PBKDF2 with a per-account salt), base64;
-    /// <c>ComplaintGrpc.Server hash-password</c> makes one. Never the password itself.</summary>
+    /// <c>complaintctl hash-password</c> makes one. Never the password itself.</summary>
     public string PasswordHash { get; set; } = "";
 
     /// <summary><c>admin</c> or <c>viewer</c>.</summary>
@@ -45,7 +45,7 @@ public sealed class DashboardSignInOptions : IValidatableObject
                 yield return new ValidationResult($"{key}:UserName repeats an earlier account's user name.");
             if (!LooksLikeIdentityV3Hash(account.PasswordHash))
                 yield return new ValidationResult(
-                    $"{key}:PasswordHash is not an ASP.NET Core Identity v3 password hash; make one with `dotnet ComplaintGrpc.Server.dll hash-password`.");
+                    $"{key}:PasswordHash is not an ASP.NET Core Identity v3 password hash; make one with `complaintctl hash-password`.");
             if (!DashboardRoles.IsKnown(account.Role))
                 yield return new ValidationResult($"{key}:Role must be '{DashboardRoles.Admin}' or '{DashboardRoles.Viewer}'.");
         }

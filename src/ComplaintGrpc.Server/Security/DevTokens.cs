@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -7,9 +6,8 @@ namespace ComplaintGrpc.Server.Security;
 
 /// <summary>
 /// Mints development tokens signed with the configured symmetric key, with Microsoft's JWT library (the same one
-/// that validates them). For local use and tests only; production tokens come from the OIDC authority.
-/// Usage: <c>ComplaintGrpc.Server mint-token --sub ID --role ROLE [--role ROLE] [--unit UNIT] [--perm personal_data] [--hours 8]</c>
-/// with <c>Auth__SigningKeyFile</c> (or <c>Auth__SigningKey</c>) set.
+/// that validates them). For tests only; operators mint development tokens with <c>complaintctl mint-token</c>, and
+/// production tokens come from the OIDC authority.
 /// </summary>
 public static class DevTokens
 {
@@ -33,21 +31,5 @@ public static class DevTokens
             Expires = issuedAt + (lifetime ?? TimeSpan.FromHours(8)),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
         });
-    }
-
-    /// <summary>The <c>mint-token</c> command: prints one token on stdout.</summary>
-    public static int Run(string[] args, IConfiguration configuration)
-    {
-        var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
-        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        var roles = args.Select((a, i) => (a, i)).Where(p => p.a == "--role" && p.i + 1 < args.Length).Select(p => args[p.i + 1]).ToList();
-        if (Value("--sub") is not { } subject || roles.Count == 0)
-        {
-            Console.Error.WriteLine("usage: mint-token --sub ID --role ROLE [--role ROLE] [--unit UNIT] [--perm personal_data] [--hours 8]");
-            return 2;
-        }
-        var hours = double.Parse(Value("--hours") ?? "8", CultureInfo.InvariantCulture);
-        Console.WriteLine(Mint(auth, subject, roles, Value("--unit"), Value("--perm") is { } p ? [p] : null, TimeSpan.FromHours(hours)));
-        return 0;
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace ComplaintGrpc.IntegrationTests.Dashboard;
 
-/// <summary>The start-up validation of <c>Dashboard:Accounts</c> and the <c>hash-password</c> command, without a server.</summary>
+/// <summary>The start-up validation of <c>Dashboard:Accounts</c> without a server.</summary>
 public sealed class DashboardAccountsTests
 {
     private static readonly string GoodHash = new PasswordHasher<DashboardAccount>().HashPassword(new DashboardAccount(), "correct horse");
@@ -52,27 +52,4 @@ public sealed class DashboardAccountsTests
     [InlineData("AQAAAAIAAYag")] // a v3 header with nothing after it
     public void Malformed_hashes_are_not_taken_for_v3(string hash) =>
         Assert.False(DashboardSignInOptions.LooksLikeIdentityV3Hash(hash));
-
-    [Fact]
-    public void Hash_password_prints_a_hash_that_verifies()
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, HashPasswordCommand.Run("s3cret with spaces ", output, error));
-        var hash = output.ToString().Trim();
-        Assert.True(DashboardSignInOptions.LooksLikeIdentityV3Hash(hash));
-        Assert.Equal(PasswordVerificationResult.Success,
-            new PasswordHasher<DashboardAccount>().VerifyHashedPassword(new DashboardAccount(), hash, "s3cret with spaces "));
-        Assert.Empty(error.ToString());
-    }
-
-    [Fact]
-    public void Hash_password_refuses_an_empty_password()
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(2, HashPasswordCommand.Run("", output, error));
-        Assert.Empty(output.ToString());
-        Assert.Contains("no password", error.ToString(), StringComparison.Ordinal);
-    }
 }
