@@ -69,10 +69,12 @@ trap 'on_signal INT 130' INT
 trap 'on_signal TERM 143' TERM
 trap 'on_signal HUP 129' HUP
 
-# guarded CMD... — runs CMD as a background child and waits for it; returns its status.
+# guarded CMD... — runs CMD as a background child and waits for it; returns its status. A background child of a
+# script starts with SIGINT and SIGQUIT ignored, and every process under it inherits that (a test that stops ops/run.sh
+# with Ctrl-C's SIGINT would wait forever): env --default-signal gives CMD the default handling back.
 guarded() {
   local rc=0
-  "$@" &
+  env --default-signal=INT,QUIT "$@" &
   CHILD=$!
   wait "$CHILD" || rc=$?
   CHILD=
