@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Jobs;
 using ComplaintGrpc.Worker.Analysis;
 using ComplaintGrpc.Worker.Calendar;
 using ComplaintGrpc.Worker.Evaluation;
 using ComplaintGrpc.Worker.Notifications;
 using ComplaintGrpc.Worker.Rectification;
 using ComplaintGrpc.Worker.Telemetry;
+using ComplaintGrpc.Worker.Scheduling;
 using ComplaintGrpc.Worker.TimeLimits;
 using Hangfire;
 using Hangfire.States;
@@ -87,6 +89,7 @@ public static class WorkerComposition
             });
         }
         builder.Services.AddTransient<NotificationDelivery>();
+        builder.Services.AddTransient<INotificationDeliveryJob, NotificationDelivery>();
         // Inbox always; Webhook and Email when a Notifications channel list names them (settings validated at start).
         builder.AddNotificationChannels();
 
@@ -98,6 +101,8 @@ public static class WorkerComposition
         {
             // One name for the whole cluster (it keys the qrtz_* rows); each process gets a generated instance id.
             q.ConfigureScheduler(o => o.InstanceName = "complaints-worker");
+            // Every firing's outcome, for the schedules page on the server's admin port.
+            q.AddJobListener<ScheduledRunRecorder>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);

@@ -77,6 +77,8 @@ public static class DashboardSignIn
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints, string adminHost)
     {
         SignInPages.Map(endpoints, adminHost);
+        SchedulesPage.Map(endpoints, adminHost);
+        AddSchedulesMenuItem();
         endpoints.MapHangfireDashboard(DashboardPath, new DashboardOptions
             {
                 // Replaces Hangfire's default filter, which lets every loopback address in without a sign-in.
@@ -91,6 +93,16 @@ public static class DashboardSignIn
             .RequireHost(adminHost)
             .RequireAuthorization(Policy);
         return endpoints;
+    }
+
+    private static int _schedulesLinked;
+
+    /// <summary>Links the schedules page from the dashboard's navigation menu. Hangfire's menu is process-wide, so the
+    /// item is added once however many hosts a process builds.</summary>
+    private static void AddSchedulesMenuItem()
+    {
+        if (Interlocked.Exchange(ref _schedulesLinked, 1) == 0)
+            NavigationMenu.Items.Add(_ => new MenuItem("Schedules (Quartz)", SchedulesPage.Path));
     }
 
     private static bool IsPageRequest(HttpRequest request) =>

@@ -110,10 +110,11 @@ internal static class SignInPages
             """, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
     }
 
-    /// <summary>Only a page of the dashboard itself: never another site (open redirect) or another path of this host.</summary>
+    /// <summary>Only a page of the dashboard itself or the schedules page: never another site (open redirect) or another
+    /// path of this host.</summary>
     internal static string DashboardReturnUrl(string? returnUrl) =>
         returnUrl is { Length: > 0 } url
-            && (url == DashboardSignIn.DashboardPath || url.StartsWith(DashboardSignIn.DashboardPath + "/", StringComparison.Ordinal))
+            && (url == DashboardSignIn.DashboardPath || url == SchedulesPage.Path || url.StartsWith(DashboardSignIn.DashboardPath + "/", StringComparison.Ordinal))
             && !url.Contains('\\', StringComparison.Ordinal)
             && !url.Contains("//", StringComparison.Ordinal)
             ? url

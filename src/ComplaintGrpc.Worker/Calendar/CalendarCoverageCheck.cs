@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Storage;
+using ComplaintGrpc.Storage.Jobs;
 using Hangfire;
 
 namespace ComplaintGrpc.Worker.Calendar;
@@ -41,6 +42,7 @@ public sealed record CalendarCoverageResult(DateOnly Today, IReadOnlyList<int> R
 /// reads, so a run triggered by hand from the dashboard or a retried run does no harm.
 /// </summary>
 public sealed partial class CalendarCoverageCheck(CalendarStore calendars, TimeProvider clock, ILogger<CalendarCoverageCheck> logger, IMeterFactory meters)
+    : ICalendarCoverageJob
 {
     public const string JobId = "calendar-coverage";
 
@@ -81,6 +83,7 @@ public static class CalendarCoverageRegistration
     public static HostApplicationBuilder AddCalendarCoverageCheck(this HostApplicationBuilder builder)
     {
         builder.Services.AddTransient<CalendarCoverageCheck>();
+        builder.Services.AddTransient<ICalendarCoverageJob, CalendarCoverageCheck>();
         builder.Services.AddHostedService<Registration>();
         return builder;
     }
@@ -90,7 +93,7 @@ public static class CalendarCoverageRegistration
         public Task StartAsync(CancellationToken cancellationToken)
         {
             // CancellationToken.None is replaced by Hangfire with the server's shutdown token when the job runs.
-            recurringJobs.AddOrUpdate<CalendarCoverageCheck>(CalendarCoverageCheck.JobId, check => check.RunAsync(CancellationToken.None),
+            recurringJobs.AddOrUpdate<ICalendarCoverageJob>(CalendarCoverageCheck.JobId, check => check.RunAsync(CancellationToken.None),
                 CalendarCoverageCheck.Schedule, new RecurringJobOptions { TimeZone = DeadlineCalculator.DefaultZone });
             return Task.CompletedTask;
         }

@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using ComplaintGrpc.Domain.Intake;
 using ComplaintGrpc.Storage;
 using ComplaintGrpc.Storage.Telemetry;
+using ComplaintGrpc.Storage.Jobs;
 using Dapper;
-using Hangfire;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -58,14 +58,14 @@ public sealed class DeliveryOptions
 /// failure, so that the attempt shows as failed in the dashboard.
 /// </summary>
 public sealed class NotificationDelivery(NpgsqlDataSource db, TimeProvider clock, IEnumerable<INotificationChannel> channels,
-    IOptions<DeliveryOptions> options, ILogger<NotificationDelivery> logger)
+    IOptions<DeliveryOptions> options, ILogger<NotificationDelivery> logger) : INotificationDeliveryJob
 {
-    [AutomaticRetry(Attempts = 0)]
-    public async Task DeliverBatchAsync(Guid[] notificationIds, string channel, CancellationToken cancellationToken)
+    public async Task DeliverBatchAsync(string channel, string cases, Guid[] notificationIds, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(notificationIds);
         var failures = await DeliverAsync(notificationIds, channel, cancellationToken);
         if (failures.Count > 0)
-            throw new AggregateException($"{failures.Count} of {notificationIds.Length} {channel} deliveries failed; the outbox sweep hands them over again after a back-off.", failures);
+            throw new AggregateException($"{failures.Count} of {notificationIds.Length} {channel} deliveries failed ({cases}); the outbox sweep hands them over again after a back-off.", failures);
     }
 
     /// <summary>Delivers one notification over one channel; throws the channel's failure.</summary>

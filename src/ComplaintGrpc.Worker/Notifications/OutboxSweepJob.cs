@@ -1,4 +1,5 @@
 using ComplaintGrpc.Storage.Telemetry;
+using ComplaintGrpc.Storage.Jobs;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
@@ -33,11 +34,16 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
     /// the next firing carries on.</summary>
     private static readonly TimeSpan MaxRunTime = TimeSpan.FromSeconds(30);
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        await SweepAsync(cancellationToken);
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var (inbox, handedOver) = await SweepAsync(cancellationToken);
+        // Shown on the schedules page as the last run's result.
+        context.Result = $"{inbox} inbox deliveries, {handedOver} handed to Hangfire";
+    }
 
-    /// <summary>Runs batches until the outbox is drained (or the firing's time is up).</summary>
-    public async Task SweepAsync(CancellationToken cancellationToken)
+    /// <summary>Runs batches until the outbox is drained (or the firing's time is up); returns the inbox deliveries
+    /// made and the external deliveries handed to Hangfire.</summary>
+    public async Task<(int InboxDelivered, int HandedOver)> SweepAsync(CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
         var batch = worker.Value.OutboxBatchSize;
@@ -60,6 +66,7 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         }
         if (handedOver > 0)
             WorkerLog.OutboxHandedOver(logger, handedOver);
+        return (inbox, handedOver);
     }
 
     /// <summary>Fans one batch of due notifications out to their channels; returns how many notifications were taken
@@ -118,24 +125,29 @@ public sealed class OutboxSweepJob(NpgsqlDataSource db, IBackgroundJobClient job
         var now = clock.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var claim = await connection.BeginTransactionAsync(ct);
-        var handOver = (await connection.QueryAsync<(Guid NotificationId, string Channel)>(new CommandDefinition("""
+        var handOver = (await connection.QueryAsync<(Guid NotificationId, string Channel, string? CaseNumber)>(new CommandDefinition("""
             WITH pending AS (
                 SELECT notification_id, channel FROM notification_deliveries
                 WHERE delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
                   AND (claimed_until IS NULL OR claimed_until < @now)
                 ORDER BY created_at
                 LIMIT @batch
-                FOR UPDATE SKIP LOCKED)
-            UPDATE notification_deliveries d SET enqueued_at = @now, next_attempt_at = @redeliverAt
-            FROM pending p WHERE d.notification_id = p.notification_id AND d.channel = p.channel
-            RETURNING d.notification_id, d.channel
+                FOR UPDATE SKIP LOCKED),
+            handed AS (
+                UPDATE notification_deliveries d SET enqueued_at = @now, next_attempt_at = @redeliverAt
+                FROM pending p WHERE d.notification_id = p.notification_id AND d.channel = p.channel
+                RETURNING d.notification_id, d.channel)
+            -- The case numbers only name the job in the dashboard; a notification about no single case has none.
+            SELECT h.notification_id, h.channel, c.case_number
+            FROM handed h JOIN notifications n ON n.id = h.notification_id LEFT JOIN complaints c ON c.id = n.complaint_id
             """,
             new { now, redeliverAt = now + worker.Value.RedeliverAfter, batch },
             claim, cancellationToken: ct))).ToList();
         foreach (var byChannel in handOver.GroupBy(d => d.Channel))
         {
             var (channel, ids) = (byChannel.Key, byChannel.Select(d => d.NotificationId).ToArray());
-            jobs.Enqueue<NotificationDelivery>(DeliveryOptions.QueueOf(channel), d => d.DeliverBatchAsync(ids, channel, CancellationToken.None));
+            var cases = DeliveryBatchLabel.Of([.. byChannel.Select(d => d.CaseNumber)]);
+            jobs.Enqueue<INotificationDeliveryJob>(DeliveryOptions.QueueOf(channel), d => d.DeliverBatchAsync(channel, cases, ids, CancellationToken.None));
         }
         await claim.CommitAsync(ct);
         return handOver.Count;

@@ -27,8 +27,12 @@ namespace ComplaintGrpc.Worker.TimeLimits;
 public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IOptions<MilestoneOptions> milestones,
     IOptions<WorkerOptions> options, ILogger<DeadlineSweepJob> logger) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        await SweepAsync(cancellationToken);
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var clocks = await SweepAsync(cancellationToken);
+        // Shown on the schedules page as the last run's result.
+        context.Result = clocks == 1 ? "1 clock acted on" : $"{clocks} clocks acted on";
+    }
 
     /// <summary>Runs batches until nothing is due (or the firing's time is up); returns the number of clocks acted on.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)

@@ -44,15 +44,25 @@ public class DashboardHost : ServerHost
 }
 
 /// <summary><see cref="DashboardHost"/> plus the real worker process, which registers and runs the
-/// <c>calendar-coverage</c> recurring job. Ready once the worker has registered it.</summary>
+/// <c>calendar-coverage</c> recurring job and delivers notifications to a webhook receiver as well as the inbox (so
+/// that delivery jobs run in Hangfire). Ready once the worker has registered the recurring job.</summary>
 public sealed class DashboardWithWorker : DashboardHost, IAsyncLifetime
 {
     public WorkerProcess Worker { get; private set; } = null!;
 
+    public WebhookReceiver Webhook { get; private set; } = null!;
+
     async Task IAsyncLifetime.InitializeAsync()
     {
         await InitializeAsync();
-        Worker = WorkerProcess.Start(ConnectionString);
+        Webhook = await WebhookReceiver.StartAsync();
+        Worker = WorkerProcess.Start(ConnectionString, new Dictionary<string, string>
+        {
+            ["Notifications__DefaultChannels__0"] = "Inbox",
+            ["Notifications__DefaultChannels__1"] = "Webhook",
+            ["Notifications__Webhook__Url"] = Webhook.Url,
+            ["Notifications__Webhook__Secret"] = "whsec-dashboard-0123456789abcdef0123456789abcdef",
+        });
         var storage = JobStorage();
         await Poll.UntilAsync(() => Task.FromResult(Worker.HasExited || RecurringJob(storage) is not null), done => done,
             TimeSpan.FromSeconds(30), "the worker to register the calendar-coverage recurring job");
@@ -64,6 +74,8 @@ public sealed class DashboardWithWorker : DashboardHost, IAsyncLifetime
     {
         if (Worker is not null)
             await Worker.DisposeAsync();
+        if (Webhook is not null)
+            await Webhook.DisposeAsync();
         await DisposeAsync();
     }
 

@@ -42,7 +42,7 @@ public sealed partial class DashboardSignInTests(DashboardHost host) : IClassFix
     public async Task A_script_without_a_session_gets_401_and_no_dashboard()
     {
         using var http = Client(out _);
-        foreach (var path in new[] { "/hangfire", "/hangfire/recurring", "/hangfire/stats" })
+        foreach (var path in new[] { "/hangfire", "/hangfire/recurring", "/hangfire/stats", "/admin/schedules" })
         {
             using var request = new HttpRequestMessage(path.EndsWith("stats", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get, path);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -61,6 +61,26 @@ public sealed partial class DashboardSignInTests(DashboardHost host) : IClassFix
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/login?ReturnUrl=%2Fhangfire%2Fjobs%2Fsucceeded", response.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task The_schedules_page_is_behind_the_same_sign_in_and_is_returned_to_after_it()
+    {
+        using var http = Client(out _);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/admin/schedules"))
+        {
+            request.Headers.Accept.ParseAdd("text/html");
+            using var redirect = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+            Assert.Equal("/login?ReturnUrl=%2Fadmin%2Fschedules", redirect.Headers.Location!.PathAndQuery);
+        }
+
+        using var signedIn = await PostSignInAsync(http, await FormTokenAsync(http), DashboardHost.ViewerUser, host.ViewerPassword, "/admin/schedules");
+        Assert.Equal("/admin/schedules", signedIn.Headers.Location!.OriginalString);
+        using var page = await http.GetAsync("/admin/schedules");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        // No worker has run against this host's database: Quartz has not even made its tables.
+        Assert.Contains("No schedules: the worker has not started against this database yet.", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

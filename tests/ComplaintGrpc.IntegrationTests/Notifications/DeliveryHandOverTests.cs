@@ -20,7 +20,7 @@ public sealed class DeliveryHandOverTests(ServerHost host) : IClassFixture<Serve
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly CapturingJobs _jobs = new();
 
-    private Task SweepAsync() =>
+    private Task<(int InboxDelivered, int HandedOver)> SweepAsync() =>
         new OutboxSweepJob(host.Database, _jobs, _clock, Options.Create(new WorkerOptions()), Options.Create(new NotificationOptions()),
             [new InboxChannel()], NullLogger<OutboxSweepJob>.Instance).SweepAsync(CancellationToken.None);
 
@@ -114,7 +114,7 @@ public sealed class DeliveryHandOverTests(ServerHost host) : IClassFixture<Serve
         public string Create(Hangfire.Common.Job job, IState state)
         {
             lock (_enqueued)
-                _enqueued.Add((job.Queue ?? (state as EnqueuedState)?.Queue ?? EnqueuedState.DefaultQueue, (Guid[])job.Args[0]));
+                _enqueued.Add((job.Queue ?? (state as EnqueuedState)?.Queue ?? EnqueuedState.DefaultQueue, (Guid[])job.Args[2]));
             return Guid.NewGuid().ToString();
         }
 

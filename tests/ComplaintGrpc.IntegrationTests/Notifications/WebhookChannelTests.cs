@@ -149,13 +149,13 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
         await using var channels = await ChannelHost.StartAsync(Settings());
         var delivery = channels.Delivery(host.Database);
 
-        var e = await Assert.ThrowsAsync<AggregateException>(() => delivery.DeliverBatchAsync([first, second], WebhookChannel.ChannelName, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<AggregateException>(() => delivery.DeliverBatchAsync(WebhookChannel.ChannelName, "two test cases", [first, second], CancellationToken.None));
         Assert.IsType<HttpRequestException>(Assert.Single(e.InnerExceptions));
         Assert.Null((await ChannelHost.DeliveryRowAsync(host, first, WebhookChannel.ChannelName)).DeliveredAt);
         Assert.NotNull((await ChannelHost.DeliveryRowAsync(host, second, WebhookChannel.ChannelName)).DeliveredAt);
 
         // The next hand-over of the same batch: only the first is sent again.
-        await delivery.DeliverBatchAsync([first, second], WebhookChannel.ChannelName, CancellationToken.None);
+        await delivery.DeliverBatchAsync(WebhookChannel.ChannelName, "two test cases", [first, second], CancellationToken.None);
         Assert.NotNull((await ChannelHost.DeliveryRowAsync(host, first, WebhookChannel.ChannelName)).DeliveredAt);
         Assert.Equal(1, _receiver.Requests.Count(r => r.NotificationId == second.ToString()));
     }
@@ -261,7 +261,7 @@ public sealed class WebhookChannelTests(ServerHost host) : IClassFixture<ServerH
         Assert.False(worker.HasExited, worker.Output);
         // Handed to Hangfire as a batch job, never as a job per delivery.
         await using var db = await host.Database.OpenConnectionAsync();
-        var jobs = (await db.QueryAsync<string>("SELECT invocationdata::text FROM hangfire.job WHERE invocationdata::text LIKE '%NotificationDelivery%'")).ToList();
+        var jobs = (await db.QueryAsync<string>("SELECT invocationdata::text FROM hangfire.job WHERE invocationdata::text LIKE '%INotificationDeliveryJob%'")).ToList();
         Assert.NotEmpty(jobs);
         Assert.All(jobs, j => Assert.Contains("DeliverBatchAsync", j));
     }

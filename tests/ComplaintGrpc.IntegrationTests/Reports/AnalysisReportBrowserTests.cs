@@ -6,16 +6,11 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 
 /// <summary>
 /// The monthly report's HTML page, downloaded over gRPC and opened in headless Chromium: its five charts and tables
-/// render with the report's numbers, and its Chinese text renders as Chinese. The glyph check draws characters in the
-/// page's own font stack on a canvas and compares the pixels: without a CJK font (Debian's fonts-noto-cjk, which
-/// ops/test.sh installs) every Chinese character is the same empty box as an unassigned private-use character, so the
-/// check fails rather than passing on boxes.
+/// render with the report's numbers, and its Chinese text renders as Chinese (<see cref="ChineseGlyphs"/>).
 /// </summary>
 public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : IClassFixture<AnalysisReportFixture>
 {
     private sealed record PageFacts(int Svgs, int CategoryRows, int CurrentBars, int UnitBars, int HotspotBars, int HotspotYearBars, int RectificationBars, string Title, string OutageSubtotal, bool ChartsVisible, int ExternalResources);
-
-    private sealed record GlyphFacts(bool Distinct, bool UnlikeMissingGlyph, bool Inked, string Font);
 
     [Fact]
     public async Task The_monthly_html_renders_its_charts_and_chinese_text_in_chromium()
@@ -67,31 +62,7 @@ public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : ICl
         Assert.True(facts.ChartsVisible, "the charts are laid out with a size");
         Assert.Equal(0, facts.ExternalResources);
 
-        var glyphs = await chromium.EvaluateAsync<GlyphFacts>(session, """
-            (() => {
-              const font = '40px ' + getComputedStyle(document.body).fontFamily;
-              const draw = text => {
-                const canvas = document.createElement('canvas');
-                canvas.width = 64; canvas.height = 64;
-                const g = canvas.getContext('2d');
-                g.font = font; g.fillStyle = '#000'; g.textBaseline = 'top';
-                g.fillText(text, 4, 4);
-                const alpha = g.getImageData(0, 0, 64, 64).data.filter((_, i) => i % 4 === 3);
-                return { key: alpha.join(','), ink: alpha.reduce((a, b) => a + (b > 0 ? 1 : 0), 0) };
-              };
-              const chinese = ['投', '诉', '电'].map(draw);
-              const missing = draw('\uE000');
-              return {
-                Distinct: new Set(chinese.map(c => c.key)).size === chinese.length,
-                UnlikeMissingGlyph: chinese.every(c => c.key !== missing.key),
-                Inked: chinese.every(c => c.ink > 20),
-                Font: font,
-              };
-            })()
-            """);
-        Assert.True(glyphs.Inked, "Chinese characters draw something");
-        Assert.True(glyphs.Distinct && glyphs.UnlikeMissingGlyph,
-            $"Chinese characters render as distinct glyphs, not as the missing-glyph box ({glyphs.Font}); install fonts-noto-cjk (ops/test.sh does)");
+        await ChineseGlyphs.AssertRenderAsync(chromium, session, "投诉电");
 
         var png = await chromium.ScreenshotAsync(session);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);

@@ -1,4 +1,5 @@
 using ComplaintGrpc.Contracts.V1;
+using ComplaintGrpc.Domain;
 using Grpc.Core;
 using static ComplaintGrpc.IntegrationTests.Reports.ReportFixture;
 
@@ -6,13 +7,15 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 
 /// <summary>
 /// The HTML report, downloaded over gRPC as a manager's mail client would get it, opened in headless Chromium: the
-/// four charts (backlog, ageing, trend, hotspot feeders) and the tables render with the report's numbers. A screenshot is kept under the test results folder
-/// (REPORT_SCREENSHOT_DIR, set by ops/test.sh; else beside the test assembly).
+/// four charts (backlog, ageing, trend, hotspot feeders) and the tables render with the report's numbers, and its
+/// Chinese unit names and categories render as Chinese, not boxes (<see cref="ChineseGlyphs"/>). A screenshot is kept
+/// under the test results folder (REPORT_SCREENSHOT_DIR, set by ops/test.sh; else beside the test assembly).
 /// </summary>
 public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<ReportFixture>
 {
     private sealed record PageFacts(int Svgs, int Bars, int BacklogBars, int AgeingBars, int TrendPoints, int TrendLines,
-        int MinBarWidth, int HotspotBars, int HotspotRows, int OverdueRows, int DueSoonRows, int BacklogRows, string Title, string FirstOverdueCell, bool ChartsVisible, int ExternalResources);
+        int MinBarWidth, int HotspotBars, int HotspotRows, int OverdueRows, int DueSoonRows, int BacklogRows, string Title, string FirstOverdueCell, bool ChartsVisible, int ExternalResources,
+        string[] BacklogUnits, string[] BacklogColumns);
 
     [Fact]
     public async Task The_html_report_renders_its_charts_and_tables_in_chromium()
@@ -57,6 +60,8 @@ public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<R
                 FirstOverdueCell: document.querySelector('#table-overdue tr:nth-child(2) td:nth-child(2)').textContent,
                 ChartsVisible: charts.every(r => r.width > 100 && r.height > 100),
                 ExternalResources: performance.getEntriesByType('resource').length,
+                BacklogUnits: [...q('#table-backlog tr')].slice(1).map(r => r.cells[0].textContent),
+                BacklogColumns: [...q('#table-backlog tr:first-child th')].map(c => c.textContent),
               };
             })()
             """);
@@ -75,6 +80,14 @@ public sealed class ReportHtmlBrowserTests(ReportFixture host) : IClassFixture<R
         Assert.Equal($"投诉积压日报 · {ReportDate}", facts.Title);
         Assert.Equal("答复", facts.FirstOverdueCell);
         Assert.Equal(0, facts.ExternalResources);
+        // The fixture's units and the taxonomy's categories are named in Chinese, as a utility's are (units indented
+        // under their parent with ideographic spaces).
+        Assert.Superset(new HashSet<string> { "江苏省电力公司", "南京供电公司", "江宁供电公司", "东山供电所", "秣陵供电所" },
+            facts.BacklogUnits.Select(u => u.TrimStart('\u3000')).ToHashSet());
+        var categories = Enum.GetValues<Category>().Skip(1).Select(Taxonomy.ChineseName).ToList();
+        Assert.Superset(categories.ToHashSet(), facts.BacklogColumns.ToHashSet());
+        Assert.All(categories, c => Assert.Matches(@"^\p{IsCJKUnifiedIdeographs}+$", c));
+        await ChineseGlyphs.AssertRenderAsync(chromium, session, "东山秣陵供电所" + string.Concat(categories));
 
         var png = await chromium.ScreenshotAsync(session);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);

@@ -8,6 +8,7 @@
 //   viewer     sign in, read the recurring-jobs page and a job's page, then try a trigger behind the page's back
 //   admin      sign in, select the calendar-coverage recurring job and press "Trigger now"
 //   look       sign in and report the page --path (e.g. a job's details after it ran)
+//   schedules  sign in to the dashboard, follow its "Schedules (Quartz)" menu link and report the schedules table
 // The password comes from an environment variable so it never shows in a process list.
 import { chromium } from 'playwright-core';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
@@ -30,7 +31,7 @@ const { positionals, values } = parseArgs({
 const scenario = positionals[0];
 const base = values.base?.replace(/\/$/, '');
 if (!scenario || !base) {
-  console.error('usage: node dashboard.mjs anonymous|viewer|admin|look --base URL [--user NAME --password-env VAR] [--job ID] [--path P] [--shots DIR]');
+  console.error('usage: node dashboard.mjs anonymous|viewer|admin|look|schedules --base URL [--user NAME --password-env VAR] [--job ID] [--path P] [--shots DIR]');
   process.exit(2);
 }
 
@@ -93,7 +94,7 @@ async function signIn(page, path) {
   await page.fill('#username', values.user);
   await page.fill('#password', password);
   await shot(page, 'sign-in');
-  await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/hangfire'), { timeout: TIMEOUT_MS }), page.click('#sign-in')]);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login', { timeout: TIMEOUT_MS }), page.click('#sign-in')]);
   await page.waitForLoadState('load');
   return { redirectedTo: before.path + before.query, landed: await describe(page, null) };
 }
@@ -148,6 +149,18 @@ const scenarios = {
     await page.waitForLoadState('load');
     await shot(page, 'triggered');
     return { redirectedTo: signedIn.redirectedTo, recurring, triggerStatus: response.status() };
+  },
+
+  async schedules(page) {
+    const signedIn = await signIn(page, '/hangfire');
+    const link = page.getByRole('link', { name: 'Schedules (Quartz)' });
+    const menuLink = await link.getAttribute('href', { timeout: TIMEOUT_MS });
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin/schedules', { timeout: TIMEOUT_MS }), link.click({ timeout: TIMEOUT_MS })]);
+    await page.waitForLoadState('load');
+    await shot(page, 'schedules');
+    const rows = await page.$$eval('#schedules tbody tr[data-job]', (trs) =>
+      trs.map((tr) => ({ job: tr.dataset.job, cells: [...tr.querySelectorAll('td')].map((td) => td.innerText.trim()) })));
+    return { dashboard: signedIn.landed.dashboard, menuLink, page: await describe(page, null), rows };
   },
 
   async look(page) {
