@@ -109,9 +109,7 @@ public sealed class FuzzTests(FuzzHost host, ITestOutputHelper output) : IClassF
         Assert.Equal(after.Id, (await host.Complaints.GetComplaintAsync(new GetComplaintRequest { Id = after.Id })).Id);
 
         // Exactly the cases that successful submissions created, and each stored exactly as it was sent.
-        // A submit with chase_open_case onto an open case answers OK with that case (SUBMIT_OUTCOME_CHASED): it stores none.
-        Assert.All(outcomes.Where(o => o.Stored is not null), o => Assert.NotEqual(SubmitOutcome.Unspecified, o.Stored!.SubmitOutcome));
-        var created = outcomes.Where(o => o.Stored is { SubmitOutcome: SubmitOutcome.Created }).GroupBy(o => o.Stored!.Id).ToList();
+        var created = outcomes.Where(o => o.Stored is not null).GroupBy(o => o.Stored!.Id).ToList();
         Assert.Equal(casesBefore + created.Count + 1, await CountCasesAsync());
         foreach (var c in created)
             await AssertStoredAsSentAsync(c.First().Submitted!, c.Key);
