@@ -149,6 +149,27 @@ ensure_dashboard_browser() {
   npm ci --prefix "$dir" --no-audit --no-fund && cp "$lock" "$stamp"
 }
 
+# ops/buf's npm packages (buf, and google-proto-files for google/api): `npm ci` when the lock changed, as above.
+ensure_buf() {
+  local lock=ops/buf/package-lock.json stamp=ops/buf/node_modules/.test-sh-package-lock.json
+  cmp -s "$lock" "$stamp" && return 0
+  npm ci --prefix ops/buf --no-audit --no-fund && cp "$lock" "$stamp"
+}
+
+# buf lint and buf breaking of protos/ (ops/buf/check.sh; rules in buf.yaml): one test each, failed on any finding.
+run_contract_checks() {
+  local check
+  for check in lint breaking; do
+    step "buf $check (ops/buf/check.sh $check)"
+    if guarded ops/buf/check.sh "$check"; then
+      add_counts 1 0
+    else
+      echo "test.sh: buf $check failed; see its findings above" >&2
+      add_counts 0 1
+    fi
+  done
+}
+
 # run_dotnet_test_project PROJECT [NAME FILTER] — NAME (default: the project's) names the step and its TRX file.
 run_dotnet_test_project() {
   local project=$1 name=${2:-} filter=${3:-} rc=0 passed failed skipped
@@ -227,6 +248,14 @@ main() {
   if ! ensure_dashboard_browser; then
     echo "test.sh: npm ci in tests/ComplaintGrpc.IntegrationTests/Dashboard/browser failed; counting 1 failed (the dashboard browser tests will fail too)" >&2
     add_counts 0 1
+  fi
+
+  step "npm ci --prefix ops/buf"
+  if ensure_buf; then
+    run_contract_checks
+  else
+    echo "test.sh: npm ci --prefix ops/buf failed; counting buf lint and buf breaking as failed" >&2
+    add_counts 0 2
   fi
 
   step "dotnet build ComplaintGrpc.sln -c Release"

@@ -168,7 +168,7 @@ public static class AnalysisReportFiles
             .charts{display:flex;flex-wrap:wrap;gap:24px} svg text{font-size:11px}
             </style></head><body>
             <h1>投诉分析月报 · {{E(s.Month)}}</h1>
-            <p class="meta">统计期 {{E(ReportText.Local(s.PeriodStart, zone))}} 至 {{E(ReportText.Local(s.CutOffTime, zone))}} ({{E(s.TimeZone)}}) · 生成于 {{E(ReportText.Local(s.GeneratedTime, zone))}} · 第 {{s.Generation}} 版 · 环比: 上月, 同比: 去年同月</p>
+            <p class="meta">统计期 {{E(ReportText.Local(s.PeriodStartTime, zone))}} 至 {{E(ReportText.Local(s.CutOffTime, zone))}} ({{E(s.TimeZone)}}) · 生成于 {{E(ReportText.Local(s.GeneratedTime, zone))}} · 第 {{s.Generation}} 版 · 环比: 上月, 同比: 去年同月</p>
             """);
 
         h.Append("<div class=\"charts\">");

@@ -152,7 +152,7 @@ public sealed class AnalysisReports(NpgsqlDataSource db, TimeProvider clock, IOp
         public AnalysisReportSummary ToSummary() => new()
         {
             Month = Month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
-            PeriodStart = PeriodStart.AsTimestamp(),
+            PeriodStartTime = PeriodStart.AsTimestamp(),
             CutOffTime = CutOff.AsTimestamp(),
             TimeZone = TimeZone,
             GeneratedTime = GeneratedAt.AsTimestamp(),

@@ -121,11 +121,13 @@ public sealed class BacklogReports(NpgsqlDataSource db, CalendarStore calendars,
         return await GetAsync(connection, date, ct);
     }
 
-    public async Task<IReadOnlyList<ReportSummary>> ListAsync(int limit, CancellationToken ct)
+    /// <summary>At most <paramref name="limit"/> stored reports, newest first, of dates before <paramref name="before"/> when set.</summary>
+    public async Task<IReadOnlyList<ReportSummary>> ListAsync(int limit, DateOnly? before, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ReportRow>(new CommandDefinition(
-            $"SELECT {SummaryColumns} FROM reports ORDER BY report_date DESC LIMIT @limit", new { limit }, cancellationToken: ct));
+            $"SELECT {SummaryColumns} FROM reports WHERE @before::date IS NULL OR report_date < @before::date ORDER BY report_date DESC LIMIT @limit",
+            new { limit, before = before?.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));
         return rows.Select(r => r.ToSummary()).ToList();
     }
 

@@ -39,8 +39,8 @@ public sealed class AnalysisEndpoint(NpgsqlDataSource db) : AnalysisService.Anal
         {
             Hotspots = { page.Select(r => r.ToContract(cellSize)) },
             NextPageToken = next,
-            PreviousFrom = criteria.PreviousFrom.UtcDateTime.AsTimestamp(),
-            PreviousTo = criteria.From.UtcDateTime.AsTimestamp(),
+            PreviousStartTime = criteria.PreviousFrom.UtcDateTime.AsTimestamp(),
+            PreviousEndTime = criteria.From.UtcDateTime.AsTimestamp(),
         };
     }
 
@@ -207,8 +207,8 @@ public sealed class AnalysisEndpoint(NpgsqlDataSource db) : AnalysisService.Anal
             Grain = Grain,
             Area = Area,
             UnitId = UnitId,
-            WindowStart = WindowStart.AsTimestamp(),
-            WindowEnd = WindowEnd.AsTimestamp(),
+            WindowStartTime = WindowStart.AsTimestamp(),
+            WindowEndTime = WindowEnd.AsTimestamp(),
             CaseCount = CaseCount,
             Threshold = Threshold,
             RaisedTime = RaisedAt.AsTimestamp(),

@@ -49,4 +49,13 @@ internal static class PageToken
             throw DomainException.Invalid(field, $"must be between 1 and {MaxPageSize} (0 means {DefaultPageSize})");
         return requested == 0 ? DefaultPageSize : requested;
     }
+
+    /// <summary>A list's own page size, for lists that were unpaged before: their default is their maximum, so a caller
+    /// that sends no page_size gets what it got before while the list is no longer than that.</summary>
+    public static int Size(int requested, int max)
+    {
+        if (requested is < 0 || requested > max)
+            throw DomainException.Invalid("page_size", $"must be between 1 and {max} (0 means {max})");
+        return requested == 0 ? max : requested;
+    }
 }

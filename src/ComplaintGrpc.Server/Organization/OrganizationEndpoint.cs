@@ -1,10 +1,15 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using Dapper;
+using ComplaintGrpc.Server.Evaluation;
+using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Npgsql;
+
+using UnitRow = (string UnitId, string Name, ComplaintGrpc.Contracts.V1.UnitLevel Level, string? ParentUnitId, string TimeZone, long CustomerCount,
+    string Path);
 
 namespace ComplaintGrpc.Server.Organization;
 
@@ -67,14 +72,26 @@ public sealed partial class OrganizationEndpoint(NpgsqlDataSource db, TimeProvid
     public override async Task<ListUnitsResponse> ListUnits(ListUnitsRequest request, ServerCallContext context)
     {
         new RequestValidator().Identifier("root_unit_id", request.RootUnitId, RequestValidator.UnitIdPattern(), "a unit id", required: false).ThrowIfInvalid();
+        var size = PageToken.Size(request.PageSize, MaxOrganizationPage);
+        // Keyset on the unit's materialised path, the list's order (a unit before its descendants).
+        var afterPath = KeyPageToken.Decode(request, request.PageToken, ClearPaging);
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
-        var units = request.RootUnitId.Length == 0
-            ? await ReadUnitsAsync(connection, "true", "", context.CancellationToken)
-            : await ReadUnitsAsync(connection, "path LIKE (SELECT path FROM units WHERE unit_id = @id) || '%'", request.RootUnitId, context.CancellationToken);
-        if (units.Count == 0 && request.RootUnitId.Length > 0)
+        var rows = (await connection.QueryAsync<UnitRow>(new CommandDefinition("""
+            SELECT unit_id, name, level, parent_unit_id, time_zone, customer_count, path FROM units
+            WHERE (@root = '' OR path LIKE (SELECT path FROM units WHERE unit_id = @root) || '%') AND path > @afterPath
+            ORDER BY path LIMIT @limit
+            """, new { root = request.RootUnitId, afterPath, limit = size + 1 }, cancellationToken: context.CancellationToken))).ToList();
+        if (rows.Count == 0 && request.RootUnitId.Length > 0 && afterPath.Length == 0)
             throw DomainException.NotFound("UNIT_NOT_FOUND", $"No unit {request.RootUnitId}.");
-        return new ListUnitsResponse { Units = { units } };
+        var (page, next) = KeyPageToken.Page(rows, size, u => u.Path, request, ClearPaging);
+        return new ListUnitsResponse { Units = { page.Select(ToUnit) }, NextPageToken = next };
+
+        static void ClearPaging(ListUnitsRequest r) { r.PageSize = 0; r.PageToken = ""; }
     }
+
+    /// <summary>Units and handlers were unpaged lists before; 1,000 keeps every unit of a provincial organisation and
+    /// every handler of a unit in one page for callers that send no page_size.</summary>
+    private const int MaxOrganizationPage = 1000;
 
     [Authorize(Roles = Roles.Administrator)]
     public override async Task<Handler> CreateHandler(CreateHandlerRequest request, ServerCallContext context)
@@ -116,15 +133,19 @@ public sealed partial class OrganizationEndpoint(NpgsqlDataSource db, TimeProvid
         new RequestValidator().Identifier("unit_id", request.UnitId, RequestValidator.UnitIdPattern(), "a unit id").ThrowIfInvalid();
         var caller = Caller.Of(context);
         var seesEmail = caller.Is(Roles.Administrator) || caller.Is(Roles.Supervisor);
+        var size = PageToken.Size(request.PageSize, MaxOrganizationPage);
+        var after = KeyPageToken.Decode(request, request.PageToken, ClearPaging);
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
-        var rows = await connection.QueryAsync<(string HandlerId, string UnitId, string Name, string Email, string Role)>(new CommandDefinition(
-            "SELECT handler_id, unit_id, name, email, role FROM handlers WHERE unit_id = @UnitId AND active ORDER BY handler_id",
-            new { request.UnitId }, cancellationToken: context.CancellationToken));
+        var rows = (await connection.QueryAsync<(string HandlerId, string UnitId, string Name, string Email, string Role)>(new CommandDefinition(
+            "SELECT handler_id, unit_id, name, email, role FROM handlers WHERE unit_id = @UnitId AND active AND handler_id > @after ORDER BY handler_id LIMIT @limit",
+            new { request.UnitId, after, limit = size + 1 }, cancellationToken: context.CancellationToken))).ToList();
+        var (page, next) = KeyPageToken.Page(rows, size, h => h.HandlerId, request, ClearPaging);
         return new ListHandlersResponse
         {
+            NextPageToken = next,
             Handlers =
             {
-                rows.Select(h => new Handler
+                page.Select(h => new Handler
                 {
                     HandlerId = h.HandlerId,
                     UnitId = h.UnitId,
@@ -135,21 +156,25 @@ public sealed partial class OrganizationEndpoint(NpgsqlDataSource db, TimeProvid
                 }),
             },
         };
+
+        static void ClearPaging(ListHandlersRequest r) { r.PageSize = 0; r.PageToken = ""; }
     }
 
     private static async Task<List<Unit>> ReadUnitsAsync(NpgsqlConnection connection, string where, string id, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<(string UnitId, string Name, UnitLevel Level, string? ParentUnitId, string TimeZone, long CustomerCount)>(
-            new CommandDefinition($"SELECT unit_id, name, level, parent_unit_id, time_zone, customer_count FROM units WHERE {where} ORDER BY path",
+        var rows = await connection.QueryAsync<UnitRow>(
+            new CommandDefinition($"SELECT unit_id, name, level, parent_unit_id, time_zone, customer_count, path FROM units WHERE {where} ORDER BY path",
                 new { id }, cancellationToken: ct));
-        return rows.Select(u => new Unit
-        {
-            UnitId = u.UnitId,
-            Name = u.Name,
-            Level = u.Level,
-            ParentUnitId = u.ParentUnitId ?? "",
-            TimeZone = u.TimeZone,
-            CustomerCount = u.CustomerCount,
-        }).ToList();
+        return rows.Select(ToUnit).ToList();
     }
+
+    private static Unit ToUnit(UnitRow u) => new()
+    {
+        UnitId = u.UnitId,
+        Name = u.Name,
+        Level = u.Level,
+        ParentUnitId = u.ParentUnitId ?? "",
+        TimeZone = u.TimeZone,
+        CustomerCount = u.CustomerCount,
+    };
 }

@@ -114,10 +114,10 @@ internal sealed class RectificationRow
             var outcome = RectificationEvaluation.Judge(before, after, TargetReductionPercent, CustomerCount ?? 0);
             r.Result = new RectificationResult
             {
-                BeforeStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.BeforeStart),
-                BeforeEnd = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.BeforeEnd),
-                AfterStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.AfterStart),
-                AfterEnd = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.AfterEnd),
+                BeforeStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.BeforeStart),
+                BeforeEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.BeforeEnd),
+                AfterStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.AfterStart),
+                AfterEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(windows.AfterEnd),
                 BeforeCount = outcome.BeforeCount,
                 AfterCount = outcome.AfterCount,
                 CustomerCount = outcome.CustomerCount,

@@ -2,6 +2,7 @@ using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Reporting;
+using ComplaintGrpc.Server.Evaluation;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using Google.Protobuf;
@@ -31,8 +32,21 @@ public sealed partial class ReportEndpoint(BacklogReports reports, OverdueClocks
     {
         if (request.PageSize is < 0 or > 366)
             throw DomainException.Invalid("page_size", "must be between 1 and 366 (0 means 30)");
-        var list = await reports.ListAsync(request.PageSize == 0 ? 30 : request.PageSize, context.CancellationToken);
-        return new ListReportsResponse { Reports = { list } };
+        var size = request.PageSize == 0 ? 30 : request.PageSize;
+        // Keyset on the report date (unique, newest first): the page continues before the last date of the previous one.
+        var after = KeyPageToken.Decode(request, request.PageToken, ClearPaging);
+        DateOnly? before = null;
+        if (after.Length > 0)
+        {
+            before = DateOnly.TryParseExact(after, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                ? d
+                : throw DomainException.Invalid("page_token", "is not a token from this list");
+        }
+        var rows = (await reports.ListAsync(size + 1, before, context.CancellationToken)).ToList();
+        var (page, next) = KeyPageToken.Page(rows, size, r => r.ReportDate, request, ClearPaging);
+        return new ListReportsResponse { Reports = { page }, NextPageToken = next };
+
+        static void ClearPaging(ListReportsRequest r) { r.PageSize = 0; r.PageToken = ""; }
     }
 
     [Authorize(Roles = Roles.Administrator)]

@@ -1,7 +1,10 @@
+using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Domain.TimeLimits;
 using ComplaintGrpc.Server.Complaints;
+using ComplaintGrpc.Server.Evaluation;
+using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Storage;
 using Dapper;
 using ComplaintGrpc.Server.Security;
@@ -77,14 +80,27 @@ public sealed class SlaEndpoint(NpgsqlDataSource db, CalendarStore calendars, De
     [Authorize(Roles = Roles.Everyone)]
     public override async Task<ListCalendarYearsResponse> ListCalendarYears(ListCalendarYearsRequest request, ServerCallContext context)
     {
+        var size = PageToken.Size(request.PageSize, MaxCalendarYearsPage);
+        var after = KeyPageToken.Decode(request, request.PageToken, ClearPaging);
+        var afterYear = 0;
+        if (after.Length > 0 && !int.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterYear))
+            throw DomainException.Invalid("page_token", "is not a token from this list");
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var loaded = (await connection.QueryAsync<int>(new CommandDefinition("SELECT year FROM calendar_years", cancellationToken: context.CancellationToken))).ToHashSet();
         var calendar = await calendars.CurrentAsync(context.CancellationToken);
+        var years = calendar.Years.Where(y => y.Year > afterYear).OrderBy(y => y.Year).Take(size + 1).ToList();
+        var (page, next) = KeyPageToken.Page(years, size, y => y.Year.ToString(CultureInfo.InvariantCulture), request, ClearPaging);
         return new ListCalendarYearsResponse
         {
-            Years = { calendar.Years.OrderBy(y => y.Year).Select(y => Summary(y, loaded.Contains(y.Year) ? "loaded" : "shipped")) },
+            Years = { page.Select(y => Summary(y, loaded.Contains(y.Year) ? "loaded" : "shipped")) },
+            NextPageToken = next,
         };
+
+        static void ClearPaging(ListCalendarYearsRequest r) { r.PageSize = 0; r.PageToken = ""; }
     }
+
+    /// <summary>The list was unpaged before; a century of calendars is every year a caller that sends no page_size got.</summary>
+    private const int MaxCalendarYearsPage = 100;
 
     private static CalendarYearSummary Summary(CalendarYear year, string origin) => new()
     {

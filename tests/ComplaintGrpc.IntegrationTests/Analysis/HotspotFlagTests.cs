@@ -74,12 +74,12 @@ public sealed class HotspotFlagTests(SweepHost host) : IClassFixture<SweepHost>
         // Listed newest first, in the unit's subtree only.
         var listed = (await Analysis("sup-county", Roles.Supervisor, org.Units.County).ListHotspotFlagsAsync(new ListHotspotFlagsRequest { PageSize = 2 }));
         Assert.Equal(2, listed.Flags.Count);
-        Assert.All(listed.Flags, f => Assert.Equal(q.Start, f.WindowStart.ToDateTimeOffset()));
+        Assert.All(listed.Flags, f => Assert.Equal(q.Start, f.WindowStartTime.ToDateTimeOffset()));
         var rest = await Analysis("sup-county", Roles.Supervisor, org.Units.County).ListHotspotFlagsAsync(new ListHotspotFlagsRequest { PageSize = 2, PageToken = listed.NextPageToken });
         var last = Assert.Single(rest.Flags);
         Assert.Equal("", rest.NextPageToken);
         Assert.Equal((HotspotGrain.Feeder, feeder, org.Units.Station, 3, 3, p.Start, p.End, p.Start.AddDays(1)),
-            (last.Grain, last.Area, last.UnitId, last.CaseCount, last.Threshold, last.WindowStart.ToDateTimeOffset(), last.WindowEnd.ToDateTimeOffset(),
+            (last.Grain, last.Area, last.UnitId, last.CaseCount, last.Threshold, last.WindowStartTime.ToDateTimeOffset(), last.WindowEndTime.ToDateTimeOffset(),
                 last.RaisedTime.ToDateTimeOffset()));
         var other = await host.OrganizationWithHeadsAsync();
         Assert.Empty((await Analysis("sup-other", Roles.Supervisor, other.Units.County).ListHotspotFlagsAsync(new ListHotspotFlagsRequest())).Flags);

@@ -156,8 +156,8 @@ public sealed class HotspotTests(ServerHost host) : IClassFixture<ServerHost>, I
             (2, Substation1, _org.Station, 2, 3, -1, (double?)null, 0, 0, 0),
             (2, Substation2, _east, 2, 2, 0, (double?)1.0, 0, 0, 0),
         }, response.Hotspots.Select(Row));
-        Assert.Equal(From.AddDays(-7), response.PreviousFrom.ToDateTimeOffset());
-        Assert.Equal(From, response.PreviousTo.ToDateTimeOffset());
+        Assert.Equal(From.AddDays(-7), response.PreviousStartTime.ToDateTimeOffset());
+        Assert.Equal(From, response.PreviousEndTime.ToDateTimeOffset());
     }
 
     [Fact]

@@ -58,10 +58,10 @@ public sealed class RectificationEvaluationTests(SweepHost host) : IClassFixture
         Assert.Equal(RectificationStatus.Met, met.Status);
         Assert.Equal(new RectificationResult
         {
-            BeforeStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(opened.AddDays(-7)),
-            BeforeEnd = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(opened),
-            AfterStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(completedAt),
-            AfterEnd = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(completedAt.AddDays(7)),
+            BeforeStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(opened.AddDays(-7)),
+            BeforeEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(opened),
+            AfterStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(completedAt),
+            AfterEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(completedAt.AddDays(7)),
             BeforeCount = 4, AfterCount = 2, CustomerCount = 1_000_000, BeforePer10K = 0.04, AfterPer10K = 0.02, ChangePercent = -50, Met = true,
             EvaluatedTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(host.Now),
         }, met.Result);

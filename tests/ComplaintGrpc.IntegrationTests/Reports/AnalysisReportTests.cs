@@ -52,7 +52,7 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
         var report = await ReportAsync();
 
         Assert.Equal(Month, report.Summary.Month);
-        Assert.Equal(Local(2026, 10, 1, 0, 0), report.Summary.PeriodStart.ToDateTimeOffset());
+        Assert.Equal(Local(2026, 10, 1, 0, 0), report.Summary.PeriodStartTime.ToDateTimeOffset());
         Assert.Equal(Local(2026, 11, 1, 0, 0), report.Summary.CutOffTime.ToDateTimeOffset());
         Assert.Equal("Asia/Shanghai", report.Summary.TimeZone);
 
