@@ -36,9 +36,6 @@ public sealed class DeliveryFaultTests(ServerHost host) : IClassFixture<ServerHo
             ["Notifications__DefaultChannels__1"] = "Webhook",
             ["Notifications__Webhook__Url"] = _receiver.Url,
             ["Notifications__Webhook__Secret"] = Secret,
-            // No quiet hours: the reminders must not wait for the morning whatever the time of day the suite runs.
-            ["TimeLimits__Milestones__QuietHoursStart"] = "00:00",
-            ["TimeLimits__Milestones__QuietHoursEnd"] = "00:00",
         };
         foreach (var (key, value) in more)
             settings[key] = value;

@@ -43,6 +43,10 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.Environment["Worker__DeadlineSweepInterval"] = "00:00:00.200";
         start.Environment["Storage__QueuePollInterval"] = "00:00:00.100";
         start.Environment["Logging__LogLevel__Default"] = "Information";
+        // No quiet hours unless a test sets them: a reminder must not wait for the morning because of the time of day
+        // the suite happens to run at (22:00-08:00 Shanghai time by default).
+        start.Environment["TimeLimits__Milestones__QuietHoursStart"] = "00:00";
+        start.Environment["TimeLimits__Milestones__QuietHoursEnd"] = "00:00";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment[key] = value;
 
