@@ -65,17 +65,17 @@ public sealed class CaseLibraryEndpoint(NpgsqlDataSource db, TimeProvider clock)
                 anonymity.Add(field, problem);
         anonymity.ThrowIfInvalid();
 
-        var id = Guid.CreateVersion7(now);
+        var entryId = Guid.CreateVersion7(now);
         var inserted = await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO library_cases (id, complaint_id, case_number, category, sub_category, unit_id, post_id, closed_on,
                 summary, actions_taken, should_have_done, promoted_at, promoted_by)
-            VALUES (@id, @Id, @CaseNumber, @Category, @SubCategory, @UnitId, @PostId, @ClosedOn,
+            VALUES (@entryId, @complaintId, @CaseNumber, @Category, @SubCategory, @UnitId, @PostId, @ClosedOn,
                 @summary, @actions, @should, @now, @by)
             ON CONFLICT (complaint_id) DO NOTHING
             """,
             new
             {
-                id, c.Id, c.CaseNumber, c.Category, c.SubCategory, c.UnitId, c.PostId, c.ClosedOn,
+                entryId, complaintId = c.Id, c.CaseNumber, c.Category, c.SubCategory, c.UnitId, c.PostId, c.ClosedOn,
                 summary = Anonymisation.MaskMobileNumbers(request.Summary), actions = Anonymisation.MaskMobileNumbers(request.ActionsTaken),
                 should = Anonymisation.MaskMobileNumbers(request.ShouldHaveDone), now = now.UtcDateTime, by = caller.Actor,
             }, tx, cancellationToken: ct));
@@ -83,9 +83,9 @@ public sealed class CaseLibraryEndpoint(NpgsqlDataSource db, TimeProvider clock)
             throw new DomainException(ErrorKind.AlreadyExists, "ALREADY_IN_LIBRARY", $"Case {c.CaseNumber} is already in the library.");
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO library_case_causes (library_case_id, cause_code)
-            SELECT @id, cause_code FROM case_finding_causes WHERE complaint_id = @Id AND version = @FindingVersion
-            """, new { id, c.Id, c.FindingVersion }, tx, cancellationToken: ct));
-        var row = await LoadAsync(connection, tx, id, ct);
+            SELECT @entryId, cause_code FROM case_finding_causes WHERE complaint_id = @complaintId AND version = @FindingVersion
+            """, new { entryId, complaintId = c.Id, c.FindingVersion }, tx, cancellationToken: ct));
+        var row = await LoadAsync(connection, tx, entryId, ct);
         await tx.CommitAsync(ct);
         return row!.ToContract(SeesReferences(caller));
     }
