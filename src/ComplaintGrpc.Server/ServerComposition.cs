@@ -119,6 +119,7 @@ public static class ServerComposition
         app.MapGrpcService<Reports.ReportEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Evaluation.QualityEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Rectification.RectificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<Library.CaseLibraryEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Analysis.AnalysisEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);

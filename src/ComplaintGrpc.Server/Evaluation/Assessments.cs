@@ -105,9 +105,13 @@ public sealed partial class QualityEndpoint
         await using var connection = await db.OpenConnectionAsync(context.CancellationToken);
         var root = await RootPathAsync(connection, request.RootUnitId, Caller.Of(context), context.CancellationToken);
         var subject = Subject(request.Grain);
-        var rows = (await connection.QueryAsync<(string Subject, string UnitId, int Count)>(new CommandDefinition($"""
+        // At post grain each post carries the count of its typical cases in the library (not retired).
+        var libraryCount = request.Grain == AssessmentGrain.Post
+            ? $"(SELECT count(*)::int FROM library_cases l WHERE l.post_id = {subject} AND l.retired_at IS NULL)"
+            : "0";
+        var rows = (await connection.QueryAsync<(string Subject, string UnitId, int Count, int LibraryCount)>(new CommandDefinition($"""
             {Charges}
-            SELECT {subject}, min(ch.unit_id), (sum(s) + sum(p))::int AS n
+            SELECT {subject}, min(ch.unit_id), (sum(s) + sum(p))::int AS n, {libraryCount}
             FROM charges ch JOIN units u ON u.unit_id = ch.unit_id
             WHERE u.path LIKE @root || '%' AND {subject} IS NOT NULL
             GROUP BY {subject}
@@ -118,7 +122,7 @@ public sealed partial class QualityEndpoint
             cancellationToken: context.CancellationToken))).ToList();
         return new ListFrequentlyComplainedResponse
         {
-            Subjects = { rows.Take(size).Select(r => new FrequentlyComplained { SubjectId = r.Subject, UnitId = r.UnitId, Substantiated = r.Count }) },
+            Subjects = { rows.Take(size).Select(r => new FrequentlyComplained { SubjectId = r.Subject, UnitId = r.UnitId, Substantiated = r.Count, LibraryCaseCount = r.LibraryCount }) },
             NextPageToken = rows.Count > size ? KeyPageToken.Encode((offset + size).ToString(CultureInfo.InvariantCulture),
                 PageToken.Fingerprint(request, r => { r.PageSize = 0; r.PageToken = ""; })) : "",
         };

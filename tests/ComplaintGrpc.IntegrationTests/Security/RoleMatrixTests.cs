@@ -77,6 +77,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["GetHotspots"] = [Supervisor, Inspector, Admin, Auditor],
         ["DownloadHotspots"] = [Supervisor, Inspector, Admin, Auditor],
         ["ListHotspotFlags"] = [Supervisor, Inspector, Admin, Auditor],
+        ["PromoteCase"] = [Supervisor, Admin],
+        ["GetLibraryCase"] = AllRoles,
+        ["ListLibraryCases"] = AllRoles,
+        ["RetireLibraryCase"] = [Supervisor, Admin],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -86,6 +90,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         "RecordFinding", "ChangeFinding", "ApproveClosure", "RejectClosure", "RecordQualityVerdict",
         // A rectification is written by the supervisors of its owner unit's chain: the same answers as a case write.
         "UpdateRectification", "CompleteRectification", "CancelRectification",
+        // A library entry is retired by the supervisors of its case's unit chain.
+        "RetireLibraryCase",
     ];
 
     private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding", "GetRectification"];
@@ -105,7 +111,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
         var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor,
-            RectificationService.Descriptor, AnalysisService.Descriptor }
+            RectificationService.Descriptor, AnalysisService.Descriptor, CaseLibraryService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -134,6 +140,9 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         // Opening one for a unit outside the caller's subtree is refused; inside it, it is opened.
         if (rpc == "OpenRectification")
             return foreign && !seesAll ? StatusCode.PermissionDenied : StatusCode.OK;
+        // The target case is open: a reviewer who reaches it learns it is not closed; one outside it, that it is not found.
+        if (rpc == "PromoteCase")
+            return foreign && !seesAll ? StatusCode.NotFound : StatusCode.FailedPrecondition;
         return StatusCode.OK;
     }
 
@@ -164,6 +173,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         public Complaint ForeignCase { get; private set; } = null!;
         public ComplaintGrpc.Contracts.V1.Rectification OwnRectification { get; private set; } = null!;
         public ComplaintGrpc.Contracts.V1.Rectification ForeignRectification { get; private set; } = null!;
+        public LibraryCase OwnLibraryCase { get; private set; } = null!;
+        public LibraryCase ForeignLibraryCase { get; private set; } = null!;
 
         public Task ReadyAsync() => _ready ??= BuildAsync();
 
@@ -186,6 +197,9 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var rectifications = new RectificationService.RectificationServiceClient(_channels[Admin]);
             OwnRectification = await rectifications.OpenRectificationAsync(OpenRectification(_own));
             ForeignRectification = await rectifications.OpenRectificationAsync(OpenRectification(_other));
+            var library = new CaseLibraryService.CaseLibraryServiceClient(_channels[Admin]);
+            OwnLibraryCase = await library.PromoteCaseAsync(Promote(await new CaseSteps(Complaints, _own).ClosedAsync()));
+            ForeignLibraryCase = await library.PromoteCaseAsync(Promote(await new CaseSteps(Complaints, _other).ClosedAsync()));
             // A stored report for the report readers to read.
             await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
             await new ReportService.ReportServiceClient(_channels[Admin]).RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = LastMonth });
@@ -207,6 +221,11 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             Hotspot = new HotspotReference { Grain = RectificationGrain.Feeder, Key = "10kV东山线", UnitId = org.County },
         };
 
+        private static PromoteCaseRequest Promote(Complaint c) => new()
+        {
+            ComplaintId = c.Id, Summary = "夜间多次停电且未收到检修通知。", ActionsTaken = "补发停电通知。", ShouldHaveDone = "检修前按规定公告。",
+        };
+
         private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
         public async Task<List<string>> ListedIdsAsync(string role) =>
@@ -225,6 +244,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var rectifications = new RectificationService.RectificationServiceClient(channel);
             var rectification = foreign ? ForeignRectification : OwnRectification;
             var analysis = new AnalysisService.AnalysisServiceClient(channel);
+            var library = new CaseLibraryService.CaseLibraryServiceClient(channel);
+            var libraryCase = foreign ? ForeignLibraryCase : OwnLibraryCase;
             var target = foreign ? ForeignCase : OwnCase;
             var handler = foreign ? _other.Handler : _own.Handler;
             var station = foreign ? _other.Station : _own.Station;
@@ -350,6 +371,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
                         break;
                     case "ListHotspotFlags": await analysis.ListHotspotFlagsAsync(new ListHotspotFlagsRequest { UnitId = station }); break;
+                    case "PromoteCase": await library.PromoteCaseAsync(Promote(target)); break;
+                    case "GetLibraryCase": await library.GetLibraryCaseAsync(new GetLibraryCaseRequest { Id = libraryCase.Id }); break;
+                    case "ListLibraryCases": await library.ListLibraryCasesAsync(new ListLibraryCasesRequest { UnitId = station }); break;
+                    case "RetireLibraryCase":
+                        await library.RetireLibraryCaseAsync(new RetireLibraryCaseRequest { Id = libraryCase.Id, Etag = stale, Reason = "r" });
+                        break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }
                 return StatusCode.OK;

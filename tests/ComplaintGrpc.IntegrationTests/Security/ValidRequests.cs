@@ -139,6 +139,20 @@ public sealed class ValidRequests
         Seed(_ => new GetHotspotsRequest { Filter = period, Grain = HotspotGrain.MapCell, CellSizeDegrees = 0.05, PageSize = 10 });
         Seed(_ => new DownloadHotspotsRequest { Filter = period, Shape = HotspotMapShape.Cells, CellSizeDegrees = 0.01 });
         Seed(_ => new ListHotspotFlagsRequest { UnitId = org.County, PageSize = 10 });
+
+        var library = new CaseLibraryService.CaseLibraryServiceClient(host.Channel);
+        PromoteCaseRequest Promote(Complaint c) => new()
+        {
+            ComplaintId = c.Id, Summary = "夜间多次停电且未收到检修通知。", ActionsTaken = "补发停电通知。", ShouldHaveDone = "检修前按规定公告。",
+        };
+        var entry = await library.PromoteCaseAsync(Promote(await steps.ClosedAsync()));
+        Seed(_ => Promote(In(CaseStatus.Closed)));
+        Seed(_ => new GetLibraryCaseRequest { Id = entry.Id });
+        Seed(_ => new ListLibraryCasesRequest
+        {
+            Category = Category.Outage, SubCategory = SubCategory.Outage, CauseCode = "weather_external", UnitId = org.County, Text = "停电", PageSize = 10,
+        });
+        Seed(_ => new RetireLibraryCaseRequest { Id = entry.Id, Etag = entry.Etag, Reason = "案例已过时" });
         return r;
     }
 }
