@@ -120,6 +120,7 @@ public static class ServerComposition
         app.MapGrpcService<Evaluation.QualityEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Rectification.RectificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Analysis.AnalysisEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<Outages.OutageNoticeEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)
