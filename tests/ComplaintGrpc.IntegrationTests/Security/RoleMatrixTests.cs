@@ -77,6 +77,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["GetHotspots"] = [Supervisor, Inspector, Admin, Auditor],
         ["DownloadHotspots"] = [Supervisor, Inspector, Admin, Auditor],
         ["ListHotspotFlags"] = [Supervisor, Inspector, Admin, Auditor],
+        // An outage-management system's bridge is an intake system; notices are public, so every reader reads them all.
+        ["PutOutageNotice"] = [Intake, Admin],
+        ["GetOutageNotice"] = AllRoles,
+        ["ListOutageNotices"] = AllRoles,
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -105,7 +109,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
         var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor,
-            RectificationService.Descriptor, AnalysisService.Descriptor }
+            RectificationService.Descriptor, AnalysisService.Descriptor, OutageNoticeService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -186,6 +190,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var rectifications = new RectificationService.RectificationServiceClient(_channels[Admin]);
             OwnRectification = await rectifications.OpenRectificationAsync(OpenRectification(_own));
             ForeignRectification = await rectifications.OpenRectificationAsync(OpenRectification(_other));
+            await new OutageNoticeService.OutageNoticeServiceClient(_channels[Admin]).PutOutageNoticeAsync(new PutOutageNoticeRequest { Notice = OutageNotice(_own) });
             // A stored report for the report readers to read.
             await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
             await new ReportService.ReportServiceClient(_channels[Admin]).RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = LastMonth });
@@ -205,6 +210,14 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             RequestId = Sample.Id("rq"), OwnerUnitId = org.Station, Plan = "更换老旧导线", TargetReductionPercent = 50,
             DueDate = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             Hotspot = new HotspotReference { Grain = RectificationGrain.Feeder, Key = "10kV东山线", UnitId = org.County },
+        };
+
+        /// <summary>A planned outage of the organisation's county (notice id from the organisation, so one per world).</summary>
+        public static OutageNotice OutageNotice(Sample.Org org, string? noticeId = null) => new()
+        {
+            NoticeId = noticeId ?? "N-" + org.County, UnitId = org.County, Feeders = { "10kV东山线" }, Kind = OutageNoticeKind.Planned,
+            PlannedStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
+            PlannedEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1).AddHours(4)),
         };
 
         private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -350,6 +363,16 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                             while (await download.ResponseStream.MoveNext(CancellationToken.None)) { }
                         break;
                     case "ListHotspotFlags": await analysis.ListHotspotFlagsAsync(new ListHotspotFlagsRequest { UnitId = station }); break;
+                    case "PutOutageNotice":
+                        await new OutageNoticeService.OutageNoticeServiceClient(channel).PutOutageNoticeAsync(
+                            new PutOutageNoticeRequest { Notice = OutageNotice(foreign ? _other : _own, Sample.Id("N")) });
+                        break;
+                    case "GetOutageNotice":
+                        await new OutageNoticeService.OutageNoticeServiceClient(channel).GetOutageNoticeAsync(new GetOutageNoticeRequest { NoticeId = "N-" + _own.County });
+                        break;
+                    case "ListOutageNotices":
+                        await new OutageNoticeService.OutageNoticeServiceClient(channel).ListOutageNoticesAsync(new ListOutageNoticesRequest { UnitId = station });
+                        break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }
                 return StatusCode.OK;
