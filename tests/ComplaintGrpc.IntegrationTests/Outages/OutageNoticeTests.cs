@@ -1,5 +1,6 @@
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
+using ComplaintGrpc.Reporting;
 using ComplaintGrpc.Server.Security;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
@@ -14,7 +15,7 @@ namespace ComplaintGrpc.IntegrationTests.Outages;
 /// </summary>
 public sealed class OutageNoticeTests(ServerHost host) : IClassFixture<ServerHost>
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     private OutageNoticeService.OutageNoticeServiceClient Oms(string unit) =>
         new(host.ChannelFor(host.Token(Sample.Id("oms"), [Roles.Intake], unit)));
@@ -185,5 +186,37 @@ public sealed class OutageNoticeTests(ServerHost host) : IClassFixture<ServerHos
         Assert.Equal([ids[1]], first.Notices.Select(n => n.NoticeId));
         Assert.Equal([ids[0]], second.Notices.Select(n => n.NoticeId));
         Assert.Equal("", second.NextPageToken);
+    }
+
+    [Fact]
+    public async Task The_monthly_analysis_report_counts_received_outage_complaints_by_their_match()
+    {
+        var org = await Sample.OrganizationAsync(host.Organization);
+        var received = Now.AddMinutes(-10);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var month = AnalysisMonth.Of(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(received, zone).DateTime), zone);
+        var before = await OutageMatchesAsync(month);
+        var (announced, quiet) = (Sample.Id("feeder"), Sample.Id("feeder"));
+        var oms = Oms(org.Province);
+        await oms.PutOutageNoticeAsync(new PutOutageNoticeRequest { Notice = Notice(org.County, announced, Now.AddHours(-1), Now.AddDays(-1)) });
+        await oms.PutOutageNoticeAsync(new PutOutageNoticeRequest { Notice = Notice(org.County, quiet, Now.AddHours(-1), null) });
+
+        await host.Complaints.SubmitComplaintAsync(OutageCase(announced, received));
+        await host.Complaints.SubmitComplaintAsync(OutageCase(quiet, received));
+        await host.Complaints.SubmitComplaintAsync(OutageCase(quiet, received, SubCategory.FrequentOutage));
+        await host.Complaints.SubmitComplaintAsync(OutageCase(Sample.Id("feeder"), received));
+        await host.Complaints.SubmitComplaintAsync(OutageCase(announced, received, SubCategory.TariffBilling));
+        var after = await OutageMatchesAsync(month);
+
+        Assert.Equal((1, 2, 1), (after.Announced.Current - before.Announced.Current, after.Unannounced.Current - before.Unannounced.Current,
+            after.None.Current - before.None.Current));
+    }
+
+    private async Task<MonthlyOutageMatches> OutageMatchesAsync(AnalysisMonth month)
+    {
+        await using var connection = await host.Database.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var report = await AnalysisReportQuery.ComputeAsync(connection, tx, month, 60, CancellationToken.None);
+        return report.OutageMatches;
     }
 }
