@@ -37,7 +37,12 @@ public sealed class OutageNoticeTests(ServerHost host) : IClassFixture<ServerHos
     {
         var r = Sample.Complaint();
         r.SubCategory = sub;
-        r.Category = sub == SubCategory.Outage ? Category.Outage : Category.Business;
+        r.Category = sub switch
+        {
+            SubCategory.Outage => Category.Outage,
+            SubCategory.FrequentOutage => Category.SupplyQuality,
+            _ => Category.Business,
+        };
         r.Customer.Phone = "139" + Random.Shared.NextInt64(10_000_000, 99_999_999);
         r.Customer.AccountNumber = "A" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
         r.Location.Feeder = feeder;
