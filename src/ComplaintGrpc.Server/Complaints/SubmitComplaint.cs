@@ -110,6 +110,10 @@ public static class SubmitComplaint
         var details = new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber };
         if (found.EarlierTotal > 0)
             details["repeat_count"] = found.EarlierTotal.ToString(CultureInfo.InvariantCulture);
+        if (outage.Match != OutageMatch.Unspecified)
+            details["outage_match"] = outage.Match.ToString();
+        if (outage.NoticeId.Length > 0)
+            details["outage_notice_id"] = outage.NoticeId;
         var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, CaseAction.Submitted, details);
         await IntakeLookup.InsertLinksAsync(connection, tx, inserted.Id, found.Earlier, ct);
         var step = await clocks.ApplyAsync(CaseLocks.Inserted(connection, tx, inserted.Id), inserted, submitted, now, ct);

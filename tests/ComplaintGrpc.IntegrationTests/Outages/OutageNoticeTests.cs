@@ -67,6 +67,9 @@ public sealed class OutageNoticeTests(ServerHost host) : IClassFixture<ServerHos
         Assert.Equal((OutageMatch.Announced, notice.NoticeId), (submitted.OutageMatch, submitted.OutageNoticeId));
         var read = await host.Complaints.GetComplaintAsync(new GetComplaintRequest { Id = submitted.Id });
         Assert.Equal((OutageMatch.Announced, notice.NoticeId), (read.OutageMatch, read.OutageNoticeId));
+        var history = await host.Complaints.GetComplaintHistoryAsync(new GetComplaintHistoryRequest { Id = submitted.Id });
+        var details = history.Events.Single(e => e.ActionKind == CaseAction.Submitted).Details;
+        Assert.Equal(("Announced", notice.NoticeId), (details["outage_match"], details["outage_notice_id"]));
         var flagged = await host.Complaints.ListComplaintsAsync(new ListComplaintsRequest
         {
             OutageMatches = { OutageMatch.Announced }, Feeder = feeder,
