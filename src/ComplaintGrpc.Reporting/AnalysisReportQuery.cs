@@ -45,12 +45,15 @@ public static class AnalysisReportQuery
         await connection.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: ct));
 
         // Received: one scan of the three months' cases, grouped three ways (grouping 1 = taxonomy, 2 = channel, 3 = unit),
-        // with the repeat cases among them (repeat_count is fixed at intake).
-        var received = (await connection.QueryAsync<(int K, int G, string? Category, string? SubCategory, string? Channel, string? UnitId, int N, int Repeats)>(Command($"""
+        // with the repeat cases among them (repeat_count is fixed at intake) and the outage complaints by their notice match.
+        var received = (await connection.QueryAsync<(int K, int G, string? Category, string? SubCategory, string? Channel, string? UnitId, int N, int Repeats, int Announced, int Unannounced, int NoNotice)>(Command($"""
             WITH {Periods}
             SELECT p.k, CASE WHEN GROUPING(c.category) = 0 THEN 1 WHEN GROUPING(c.channel) = 0 THEN 2 ELSE 3 END AS g,
                    c.category, c.sub_category, c.channel, c.unit_id, count(*)::int AS n,
-                   count(*) FILTER (WHERE c.repeat_count > 0)::int AS repeats
+                   count(*) FILTER (WHERE c.repeat_count > 0)::int AS repeats,
+                   count(*) FILTER (WHERE c.outage_match = 'Announced')::int AS announced,
+                   count(*) FILTER (WHERE c.outage_match = 'Unannounced')::int AS unannounced,
+                   count(*) FILTER (WHERE c.outage_match = 'None')::int AS no_notice
             FROM periods p JOIN complaints c ON c.received_at >= p.s AND c.received_at < p.e
             GROUP BY GROUPING SETS ((p.k, c.category, c.sub_category), (p.k, c.channel), (p.k, c.unit_id))
             """))).ToList();
@@ -191,6 +194,12 @@ public static class AnalysisReportQuery
 
         var receivedTotals = Sum(byTaxonomy.Select(r => (r.K, r.N)));
         var repeats = Sum(byTaxonomy.Select(r => (r.K, r.Repeats)));
+        report.OutageMatches = new MonthlyOutageMatches
+        {
+            Announced = Counts(Sum(byTaxonomy.Select(r => (r.K, r.Announced)))),
+            Unannounced = Counts(Sum(byTaxonomy.Select(r => (r.K, r.Unannounced)))),
+            None = Counts(Sum(byTaxonomy.Select(r => (r.K, r.NoNotice)))),
+        };
         report.Repeats = new MonthlyRepeats
         {
             RepeatCases = Counts(repeats),

@@ -121,6 +121,7 @@ public static class ServerComposition
         app.MapGrpcService<Rectification.RectificationEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Library.CaseLibraryEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Analysis.AnalysisEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<Outages.OutageNoticeEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)

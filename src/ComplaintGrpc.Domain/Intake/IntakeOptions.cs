@@ -8,11 +8,17 @@ public sealed class IntakeOptions
 
     public WarningOptions Warnings { get; set; } = new();
 
+    /// <summary>停电信息: an outage complaint matches a notice received from this long before its planned start to this
+    /// long after its planned end (customers call ahead of the work and after late restoration).</summary>
+    public TimeSpan OutageNoticeMargin { get; set; } = TimeSpan.FromHours(2);
+
     /// <summary>Every setting that cannot work, as "setting: problem" (empty when all is well); the host refuses to start otherwise.</summary>
     public IEnumerable<string> Problems()
     {
         if (RepeatWindow <= TimeSpan.Zero || RepeatWindow > TimeSpan.FromDays(366))
             yield return "Intake:RepeatWindow: must be more than 0 and at most 366 days";
+        if (OutageNoticeMargin < TimeSpan.Zero || OutageNoticeMargin > TimeSpan.FromDays(7))
+            yield return "Intake:OutageNoticeMargin: must be between 0 and 7 days";
         var w = Warnings;
         if (w.RepeatCustomer.MinEarlierCases < 1)
             yield return "Intake:Warnings:RepeatCustomer:MinEarlierCases: must be at least 1";

@@ -50,6 +50,8 @@ public sealed class CaseRow
     public int RepeatCount { get; init; }
     public string[] WarningRules { get; init; } = [];
     public int ChaseCount { get; init; }
+    public string? OutageMatch { get; init; }
+    public string? OutageNoticeId { get; init; }
 
     /// <summary>The case's repeat links as JSON (see <see cref="RepeatLinksColumn"/>); null when it has none.</summary>
     public string? RepeatLinks { get; init; }
@@ -65,7 +67,8 @@ public sealed class CaseRow
         c.customer_phone, c.customer_address, c.customer_class, c.site_class, c.supply_unit, c.substation, c.feeder,
         c.transformer_area, c.description, c.received_at, c.created_at, c.status, c.unit_id, c.handler_id,
         c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
-        c.substantiation, c.version, c.updated_at, c.latitude, c.longitude, c.repeat_count, c.warning_rules, c.chase_count
+        c.substantiation, c.version, c.updated_at, c.latitude, c.longitude, c.repeat_count, c.warning_rules, c.chase_count,
+        c.outage_match, c.outage_notice_id
         """;
 
     /// <summary>The case's links to its earlier cases, newest first, read through the link table's primary key and
@@ -143,5 +146,7 @@ public sealed class CaseRow
         RepeatLinks = { Complaints.RepeatLinks.Parse(RepeatLinks) },
         Warnings = { WarningRules.Select(System.Enum.Parse<WarningRule>) },
         ChaseCount = ChaseCount,
+        OutageMatch = OutageMatch is null ? Contracts.V1.OutageMatch.Unspecified : System.Enum.Parse<OutageMatch>(OutageMatch),
+        OutageNoticeId = OutageNoticeId ?? "",
     };
 }

@@ -47,15 +47,18 @@ public static class SubmitComplaint
 
         var found = await IntakeLookup.FindAsync(connection, tx, request, phone, receivedAt, caller, options, ct);
         var warnings = WarningRules.Evaluate(request, found.Facts, options.Warnings);
+        var outage = await OutageNoticeLookup.MatchAsync(connection, tx, request, receivedAt, options.OutageNoticeMargin, ct);
         var inserted = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition($"""
             INSERT INTO complaints AS c (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
                 level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
                 customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
-                received_at, created_at, status, updated_at, submitted_by, latitude, longitude, repeat_count, warning_rules, customer_address_key)
+                received_at, created_at, status, updated_at, submitted_by, latitude, longitude, repeat_count, warning_rules, customer_address_key,
+                outage_match, outage_notice_id)
             SELECT @Id, 'CP' || @Day || lpad(n::text, greatest(6, length(n::text)), '0'), @RequestId, @Hash, @Channel,
                 @RequestKind, @Category, @SubCategory, @Level, @SkipLevel, @SkipLevelReason, @Confidential, @Account, @Name,
                 @Phone, @Address, @CustomerClass, @SiteClass, @SupplyUnit, @Substation, @Feeder, @TransformerArea,
-                @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy, @Latitude, @Longitude, @RepeatCount, @WarningRules, @AddressKey
+                @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy, @Latitude, @Longitude, @RepeatCount, @WarningRules, @AddressKey,
+                @OutageMatch, @OutageNoticeId
             FROM (SELECT nextval('case_number_seq') AS n) seq
             WHERE NOT EXISTS (SELECT 1 FROM case_chases k WHERE k.submitted_by = @SubmittedBy AND k.request_id = @RequestId)
             ON CONFLICT (submitted_by, request_id) DO NOTHING
@@ -94,6 +97,8 @@ public static class SubmitComplaint
                 RepeatCount = found.EarlierTotal,
                 WarningRules = warnings.Rules.Select(r => r.ToString()).ToArray(),
                 AddressKey = WarningRules.AddressKey(customer.Address),
+                OutageMatch = outage.Match == OutageMatch.Unspecified ? null : outage.Match.ToString(),
+                OutageNoticeId = outage.NoticeId.Length > 0 ? outage.NoticeId : null,
             }, tx, cancellationToken: ct));
 
         if (inserted is null)
@@ -105,6 +110,10 @@ public static class SubmitComplaint
         var details = new Dictionary<string, string> { ["case_number"] = inserted.CaseNumber };
         if (found.EarlierTotal > 0)
             details["repeat_count"] = found.EarlierTotal.ToString(CultureInfo.InvariantCulture);
+        if (outage.Match != OutageMatch.Unspecified)
+            details["outage_match"] = outage.Match.ToString();
+        if (outage.NoticeId.Length > 0)
+            details["outage_notice_id"] = outage.NoticeId;
         var submitted = new Transition(state with { Status = CaseStatus.Unspecified }, state, CaseAction.Submitted, details);
         await IntakeLookup.InsertLinksAsync(connection, tx, inserted.Id, found.Earlier, ct);
         var step = await clocks.ApplyAsync(CaseLocks.Inserted(connection, tx, inserted.Id), inserted, submitted, now, ct);

@@ -81,6 +81,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["GetLibraryCase"] = AllRoles,
         ["ListLibraryCases"] = AllRoles,
         ["RetireLibraryCase"] = [Supervisor, Admin],
+        // An outage-management system's bridge is an intake system; notices are public, so every reader reads them all.
+        ["PutOutageNotice"] = [Intake, Admin],
+        ["GetOutageNotice"] = AllRoles,
+        ["ListOutageNotices"] = AllRoles,
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -111,7 +115,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
         var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor,
-            RectificationService.Descriptor, AnalysisService.Descriptor, CaseLibraryService.Descriptor }
+            RectificationService.Descriptor, AnalysisService.Descriptor, CaseLibraryService.Descriptor, OutageNoticeService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -200,6 +204,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             var library = new CaseLibraryService.CaseLibraryServiceClient(_channels[Admin]);
             OwnLibraryCase = await library.PromoteCaseAsync(Promote(await new CaseSteps(Complaints, _own).ClosedAsync()));
             ForeignLibraryCase = await library.PromoteCaseAsync(Promote(await new CaseSteps(Complaints, _other).ClosedAsync()));
+            await new OutageNoticeService.OutageNoticeServiceClient(_channels[Admin]).PutOutageNoticeAsync(new PutOutageNoticeRequest { Notice = OutageNotice(_own) });
             // A stored report for the report readers to read.
             await new ReportService.ReportServiceClient(_channels[Admin]).RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = Yesterday, Wait = true });
             await new ReportService.ReportServiceClient(_channels[Admin]).RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = LastMonth });
@@ -224,6 +229,14 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         private static PromoteCaseRequest Promote(Complaint c) => new()
         {
             ComplaintId = c.Id, Summary = "夜间多次停电且未收到检修通知。", ActionsTaken = "补发停电通知。", ShouldHaveDone = "检修前按规定公告。",
+        };
+
+        /// <summary>A planned outage of the organisation's county (notice id from the organisation, so one per world).</summary>
+        public static OutageNotice OutageNotice(Sample.Org org, string? noticeId = null) => new()
+        {
+            NoticeId = noticeId ?? "N-" + org.County, UnitId = org.County, Feeders = { "10kV东山线" }, Kind = OutageNoticeKind.Planned,
+            PlannedStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
+            PlannedEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1).AddHours(4)),
         };
 
         private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -376,6 +389,16 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "ListLibraryCases": await library.ListLibraryCasesAsync(new ListLibraryCasesRequest { UnitId = station }); break;
                     case "RetireLibraryCase":
                         await library.RetireLibraryCaseAsync(new RetireLibraryCaseRequest { Id = libraryCase.Id, Etag = stale, Reason = "r" });
+                        break;
+                    case "PutOutageNotice":
+                        await new OutageNoticeService.OutageNoticeServiceClient(channel).PutOutageNoticeAsync(
+                            new PutOutageNoticeRequest { Notice = OutageNotice(foreign ? _other : _own, Sample.Id("N")) });
+                        break;
+                    case "GetOutageNotice":
+                        await new OutageNoticeService.OutageNoticeServiceClient(channel).GetOutageNoticeAsync(new GetOutageNoticeRequest { NoticeId = "N-" + _own.County });
+                        break;
+                    case "ListOutageNotices":
+                        await new OutageNoticeService.OutageNoticeServiceClient(channel).ListOutageNoticesAsync(new ListOutageNoticesRequest { UnitId = station });
                         break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }

@@ -128,6 +128,12 @@ public sealed class ValidRequests
         Seed(_ => new CompleteRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Note = "导线已更换" });
         Seed(_ => new CancelRectificationRequest { Id = rectification.Id, Etag = rectification.Etag, Reason = "并入上级整改" });
 
+        var notice = await new OutageNoticeService.OutageNoticeServiceClient(host.Channel).PutOutageNoticeAsync(
+            new PutOutageNoticeRequest { Notice = RoleMatrixTests.World.OutageNotice(org, $"{prefix}-notice") });
+        Seed(n => new PutOutageNoticeRequest { Notice = RoleMatrixTests.World.OutageNotice(org, $"{prefix}-notice-{n}") });
+        Seed(_ => new GetOutageNoticeRequest { NoticeId = notice.NoticeId });
+        Seed(_ => new ListOutageNoticesRequest { UnitId = org.Province, FromTime = notice.PlannedStartTime, PageSize = 10 });
+
         var period = new HotspotFilter
         {
             StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-7)),
