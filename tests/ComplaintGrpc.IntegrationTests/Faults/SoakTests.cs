@@ -43,12 +43,14 @@ public sealed class SoakTests(ITestOutputHelper output)
         {
             while (clock.Elapsed < SoakLength)
             {
-                var c = await complaints.SubmitComplaintAsync(Infrastructure.Sample.Complaint());
-                c = await complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = units.Station });
-                c = await complaints.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = units.Handler });
-                await complaints.GetComplaintAsync(new GetComplaintRequest { Id = c.Id });
-                await complaints.ListComplaintsAsync(new ListComplaintsRequest { PageSize = 20 });
-                await notifications.ListNotificationsAsync(new ListNotificationsRequest { HandlerId = units.Handler, PageSize = 20 });
+                // Every call has a deadline: a call that never returns fails the soak with what the hosts logged,
+                // instead of holding the whole test run until its hang timeout.
+                var c = await complaints.SubmitComplaintAsync(Infrastructure.Sample.Complaint(), deadline: Deadline());
+                c = await complaints.DispatchToUnitAsync(new DispatchToUnitRequest { Id = c.Id, Etag = c.Etag, UnitId = units.Station }, deadline: Deadline());
+                c = await complaints.AssignHandlerAsync(new AssignHandlerRequest { Id = c.Id, Etag = c.Etag, HandlerId = units.Handler }, deadline: Deadline());
+                await complaints.GetComplaintAsync(new GetComplaintRequest { Id = c.Id }, deadline: Deadline());
+                await complaints.ListComplaintsAsync(new ListComplaintsRequest { PageSize = 20 }, deadline: Deadline());
+                await notifications.ListNotificationsAsync(new ListNotificationsRequest { HandlerId = units.Handler, PageSize = 20 }, deadline: Deadline());
                 Interlocked.Add(ref calls, 6);
             }
         })));
@@ -62,7 +64,14 @@ public sealed class SoakTests(ITestOutputHelper output)
                 await admin.ExecuteScalarAsync<long>("SELECT count(*) FROM hangfire.lock")));
             await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(5)));
         }
-        await load;
+        try
+        {
+            await load;
+        }
+        catch (RpcException e)
+        {
+            Assert.Fail($"A call failed under steady load: {e.Status}{Environment.NewLine}{server.Output}{Environment.NewLine}{worker.Output}");
+        }
 
         foreach (var s in samples)
             output.WriteLine($"{s.At.TotalSeconds,5:F0} s  server {s.ServerRss / 1048576} MB  worker {s.WorkerRss / 1048576} MB  connections {s.Connections}  hangfire locks {s.HangfireLocks}");
@@ -79,6 +88,8 @@ public sealed class SoakTests(ITestOutputHelper output)
         Assert.InRange(samples.Skip(split).Max(s => s.ServerRss), 0, samples.Take(split).Max(s => s.ServerRss) * 5 / 4);
         Assert.InRange(samples.Skip(split).Max(s => s.WorkerRss), 0, samples.Take(split).Max(s => s.WorkerRss) * 5 / 4);
     }
+
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
 
     /// <summary>Resident set size (VmRSS) of a process, in bytes.</summary>
     private static long Rss(int pid)
