@@ -54,7 +54,9 @@ public sealed class DatabaseOutageTests
                 catch (RpcException e)
                 {
                     failures.Add(e.StatusCode);
-                    await Task.Delay(100);
+                    // A caller backs off as long as the server's RetryInfo asks (1 s), as ops/client does; the back-off
+                    // paces the load, it is not the test waiting for a condition.
+                    await Task.Delay(e.GetRpcStatus()?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan() ?? TimeSpan.FromSeconds(1));
                 }
             }
         })));
