@@ -31,9 +31,10 @@ public sealed class MetricsScrapeTests(SweepHost host) : IClassFixture<SweepHost
         var start = host.AdvanceToLocal(9);
         var c = await host.AssignedCaseAsync(org, start);
         await MovedAsync(before, "complaints_submitted_total", "channel=\"Phone95598\"", 1);
-        var afterSubmit = await ScrapeAsync();
-        // gRPC calls are timed by ASP.NET Core's own instrument.
-        Assert.True(Scrape.Has(afterSubmit, "http_server_request_duration_seconds_count"), afterSubmit);
+        // gRPC calls are timed by ASP.NET Core's own instrument, recorded once the response has gone out, so a scrape
+        // right after the reply may come before it.
+        var afterSubmit = await Poll.UntilAsync(ScrapeAsync, now => Scrape.Has(now, "http_server_request_duration_seconds_count"),
+            what: "http_server_request_duration_seconds_count on the scrape");
 
         host.AdvanceTo(start.AddHours(12));
         await host.SweepAsync(NoQuietHours);
