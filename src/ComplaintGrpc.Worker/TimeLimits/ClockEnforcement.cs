@@ -89,26 +89,36 @@ public static class ClockEnforcement
         return new EnforcementPlan(events, notifications, clocks, breaches);
     }
 
+    /// <summary>The key under which the heads lookup holds the supervisors of the top-level units: those who see the
+    /// cases not yet dispatched (as at intake, <c>IntakeLookup.ReceivingUnits</c> for a caller bound to no unit).</summary>
+    public const string UndispatchedDesk = "";
+
     /// <summary>The units whose heads a batch may need: each case's unit and the chain above it.</summary>
     public static string[] UnitsInvolved(IEnumerable<DueClockRow> due) =>
         [.. due.SelectMany(r => r.UnitPath.Split('/', StringSplitOptions.RemoveEmptyEntries)).Distinct()];
 
+    /// <summary>Whether a batch has a case not yet dispatched, whose milestones go to <see cref="UndispatchedDesk"/>.</summary>
+    public static bool HasUndispatched(IEnumerable<DueClockRow> due) => due.Any(r => r.UnitId is null);
+
     /// <summary>Who hears of a milestone: reminders go to the handler (or, before assignment, the heads of the
     /// case's unit); the breach to the handler and the head of the case's unit (level 1); escalation level N to the
-    /// heads of the unit N-1 steps up the chain.</summary>
+    /// heads of the unit N-1 steps up the chain. Before dispatch the case has no unit: its reminders and breach go to
+    /// the heads of the top-level units, so a milestone that falls due then (a late dispatch, or a back-dated case
+    /// whose clocks are already past due) is never acted on with nobody told.</summary>
     private static List<(string Recipient, NotificationKind Kind)> Recipients(DueClockRow row, Milestone milestone, ILookup<string, string> heads)
     {
         IEnumerable<string> HeadsOf(string? unitId) => unitId is null ? [] : heads[unitId];
+        var caseUnitHeads = heads[row.UnitId ?? UndispatchedDesk];
         return milestone.Kind switch
         {
             // A review (审核) is the work of the level above the case's unit: its reminders go to that unit's heads.
             MilestoneKind.Reminder when row.Clock == nameof(ClockKind.Review) => [.. HeadsOf(EscalationUnit(row, 2)).Select(h => (h, NotificationKind.Reminder))],
             MilestoneKind.Reminder when row.HandlerId is not null => [(row.HandlerId, NotificationKind.Reminder)],
-            MilestoneKind.Reminder => [.. HeadsOf(row.UnitId).Select(h => (h, NotificationKind.Reminder))],
+            MilestoneKind.Reminder => [.. caseUnitHeads.Select(h => (h, NotificationKind.Reminder))],
             MilestoneKind.Breach =>
             [
                 .. row.HandlerId is not null ? [(row.HandlerId, NotificationKind.Breach)] : Array.Empty<(string, NotificationKind)>(),
-                .. HeadsOf(row.UnitId).Where(h => h != row.HandlerId).Select(h => (h, NotificationKind.Escalation)),
+                .. caseUnitHeads.Where(h => h != row.HandlerId).Select(h => (h, NotificationKind.Escalation)),
             ],
             MilestoneKind.Escalation => [.. HeadsOf(EscalationUnit(row, milestone.EscalationLevel)).Select(h => (h, NotificationKind.Escalation))],
             _ => throw new ArgumentOutOfRangeException(nameof(milestone), milestone.Kind, "Unknown milestone kind."),

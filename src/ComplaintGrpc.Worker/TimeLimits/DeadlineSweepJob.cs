@@ -94,8 +94,17 @@ public sealed class DeadlineSweepJob(NpgsqlDataSource db, TimeProvider clock, IO
             var heads = (await connection.QueryAsync<(string UnitId, string HandlerId)>(new CommandDefinition("""
                 SELECT unit_id, handler_id FROM handlers
                 WHERE unit_id = ANY(@units) AND role = @role AND active
-                ORDER BY unit_id, handler_id
-                """, new { units = ClockEnforcement.UnitsInvolved(due), role = HandlerRole.Supervisor.ToString() }, tx, cancellationToken: ct)))
+                UNION ALL
+                SELECT @desk, handler_id FROM handlers
+                WHERE @undispatched AND role = @role AND active AND unit_id IN (SELECT unit_id FROM units WHERE parent_unit_id IS NULL)
+                ORDER BY 1, 2
+                """, new
+                {
+                    units = ClockEnforcement.UnitsInvolved(due),
+                    role = HandlerRole.Supervisor.ToString(),
+                    desk = ClockEnforcement.UndispatchedDesk,
+                    undispatched = ClockEnforcement.HasUndispatched(due),
+                }, tx, cancellationToken: ct)))
                 .ToLookup(h => h.UnitId, h => h.HandlerId);
 
             var plan = ClockEnforcement.Plan(due, heads, now, milestones.Value);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain.TimeLimits;
+using ComplaintGrpc.IntegrationTests.Infrastructure;
 using Dapper;
 using Xunit.Abstractions;
 
@@ -56,6 +57,30 @@ public sealed class DeadlineSweepTests(SweepHost host, ITestOutputHelper output)
             Assert.Equal(r.CreatedAt, r.DeliverAfter);
         });
         Assert.Equal(start.AddHours(24), await host.NextActionAtAsync(c.Id, "FirstContact"));
+    }
+
+    [Fact]
+    public async Task A_case_not_yet_dispatched_has_its_dispatch_reminders_and_breach_sent_to_the_top_level_units_supervisors()
+    {
+        // Before dispatch a case has no unit and no handler; the supervisors of the top-level units are the ones who
+        // see such cases (as at intake), so they hear of its milestones instead of nobody.
+        var org = await host.OrganizationWithHeadsAsync();
+        var desk = Sample.Id("desk");
+        await host.Organization.CreateHandlerAsync(new CreateHandlerRequest { Handler = new Handler { HandlerId = desk, UnitId = org.Units.Province, Name = "值班主管", Role = HandlerRole.Supervisor } });
+        var start = host.AdvanceToLocal(9);
+        var request = Sample.Complaint();
+        request.ReceivedTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start);
+        var c = await host.Complaints.SubmitComplaintAsync(request);
+        var due = c.Deadlines.Single(d => d.Clock == ClockKind.Dispatch).DueTime.ToDateTimeOffset();
+
+        host.AdvanceTo(due.AddMinutes(1));
+        await host.SweepAsync(NoQuietHours);
+
+        var raised = (await host.RaisedAsync(c.Id, "Dispatch")).Where(r => r.HandlerId == desk).ToList();
+        Assert.Equal(["reminder-50", "reminder-80", "breach"], Names(raised));
+        Assert.Equal(["Reminder", "Reminder", "Escalation"], raised.Select(r => r.Kind));
+        // Nobody below the top-level units is told of a case that is not theirs yet.
+        Assert.DoesNotContain(await host.RaisedAsync(c.Id, "Dispatch"), r => r.HandlerId == org.StationHead || r.HandlerId == org.CityHead);
     }
 
     [Fact]
@@ -258,7 +283,7 @@ public sealed class DeadlineSweepTests(SweepHost host, ITestOutputHelper output)
                 FROM case_clocks k JOIN complaints t ON t.id = k.complaint_id
                 JOIN complaints c ON c.request_id LIKE t.request_id || '-%'
                 WHERE t.id = @id::uuid;
-                """, new { id = template.Id, cases });
+                """, new { id = template.Id, cases }, commandTimeout: 300);
         }
 
         var watch = Stopwatch.StartNew();
