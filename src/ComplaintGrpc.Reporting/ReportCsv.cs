@@ -15,7 +15,7 @@ public static class ReportCsv
 {
     public static readonly IReadOnlyList<ReportTable> Tables =
         [ReportTable.Backlog, ReportTable.Ageing, ReportTable.Overdue, ReportTable.DueSoon, ReportTable.Flow, ReportTable.Trend, ReportTable.Ranking, ReportTable.Evaluation,
-            ReportTable.Rectifications];
+            ReportTable.Rectifications, ReportTable.OutageMatches];
 
     public static string Slug(ReportTable table) => table switch
     {
@@ -28,6 +28,7 @@ public static class ReportCsv
         ReportTable.Ranking => "ranking",
         ReportTable.Evaluation => "evaluation",
         ReportTable.Rectifications => "rectifications",
+        ReportTable.OutageMatches => "outage-matches",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -111,6 +112,10 @@ public static class ReportCsv
                     break;
                 case ReportTable.Rectifications:
                     foreach (var row in RectificationReport.CsvRows(report.Rectifications ?? new RectificationFigures(), zone))
+                        Row(row);
+                    break;
+                case ReportTable.OutageMatches:
+                    foreach (var row in OutageMatchReport.CsvRows(report.OutageMatches))
                         Row(row);
                     break;
                 default:
