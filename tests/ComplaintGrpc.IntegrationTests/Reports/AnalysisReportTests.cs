@@ -229,6 +229,23 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
 
         var bad = await Assert.ThrowsAsync<RpcException>(() => host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageToken = "xyz" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Equal(["page_token"], Sample.BadFields(bad));
+    }
+
+    [Fact]
+    public async Task The_list_page_token_is_the_shared_key_page_token_of_the_last_month_listed()
+    {
+        foreach (var month in new[] { "2025-01", "2025-02", "2025-03" })
+            await ReportAsync(month);
+        var first = await host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageSize = 1 });
+        static void Clear(ListAnalysisReportsRequest r) { r.PageSize = 0; r.PageToken = ""; }
+        Assert.Equal(first.Reports[0].Month, ComplaintGrpc.Server.Evaluation.KeyPageToken.Decode(new ListAnalysisReportsRequest(), first.NextPageToken, Clear));
+        // The page size may change between pages; the token of the hand-made form used before is refused.
+        var second = await host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageSize = 5, PageToken = first.NextPageToken });
+        Assert.All(second.Reports, r => Assert.True(string.CompareOrdinal(r.Month, first.Reports[0].Month) < 0));
+        var old = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes("month:" + first.Reports[0].Month));
+        var e = await Assert.ThrowsAsync<RpcException>(() => host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageToken = old }).ResponseAsync);
+        Assert.Equal(["page_token"], Sample.BadFields(e));
     }
 
     private async Task<(string Name, string ContentType, byte[] Bytes)> DownloadAsync(ReportFormat format, AnalysisReportTable table = AnalysisReportTable.Unspecified)
