@@ -18,7 +18,7 @@ public static class AnalysisReportFiles
     [
         AnalysisReportTable.Totals, AnalysisReportTable.Category, AnalysisReportTable.Channel, AnalysisReportTable.Unit,
         AnalysisReportTable.RootCause, AnalysisReportTable.Substantiation, AnalysisReportTable.Hotspots, AnalysisReportTable.Repeats,
-        AnalysisReportTable.Rectifications,
+        AnalysisReportTable.Rectifications, AnalysisReportTable.OutageMatches,
     ];
 
     /// <summary>The columns every figure has: the month, the two bases, and the changes.</summary>
@@ -43,6 +43,7 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Hotspots => "hotspots",
         AnalysisReportTable.Repeats => "repeats",
         AnalysisReportTable.Rectifications => "rectifications",
+        AnalysisReportTable.OutageMatches => "outage-matches",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -96,6 +97,7 @@ public static class AnalysisReportFiles
             (["新开"], r.Rectifications.Opened), (["完成"], r.Rectifications.Completed),
             (["评估"], r.Rectifications.Evaluated), (["有效 (达标)"], r.Rectifications.Effective),
         ],
+        AnalysisReportTable.OutageMatches => OutageMatchRows(r.OutageMatches),
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -109,6 +111,7 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Substantiation => ["认定结果"],
         AnalysisReportTable.Repeats => ["指标"],
         AnalysisReportTable.Rectifications => ["整改"],
+        AnalysisReportTable.OutageMatches => ["停电信息匹配"],
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -190,6 +193,8 @@ public static class AnalysisReportFiles
             BarChart(h, "chart-repeats", "受理与重复投诉", [("受理", report.Received ?? new MonthlyCounts()), ("重复投诉", repeats.RepeatCases)]);
         if (report.Rectifications is not null)
             BarChart(h, "chart-rectifications", "整改", [.. Rows(report, AnalysisReportTable.Rectifications).Select(r => (r.Labels[0], r.Counts))]);
+        if (report.OutageMatches is not null)
+            BarChart(h, "chart-outage-matches", "停电类投诉与停电信息", [.. OutageMatchRows(report.OutageMatches).Select(r => (r.Labels[0], r.Counts))]);
         h.Append("</div>");
 
         Table(h, "table-totals", "总量", report, AnalysisReportTable.Totals);
@@ -241,6 +246,11 @@ public static class AnalysisReportFiles
             h.Append("<p id=\"pending-rectifications\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
         else
             CountsTable(h, "table-rectifications", "", [.. Rows(report, AnalysisReportTable.Rectifications)], LabelHeaders(AnalysisReportTable.Rectifications));
+        h.Append("<h2>停电信息匹配 (停电类投诉受理)</h2>");
+        if (report.OutageMatches is null)
+            h.Append("<p id=\"pending-outage-matches\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
+        else
+            CountsTable(h, "table-outage-matches", "", [.. Rows(report, AnalysisReportTable.OutageMatches)], LabelHeaders(AnalysisReportTable.OutageMatches));
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }
@@ -309,6 +319,22 @@ public static class AnalysisReportFiles
         Int(x.Complaints), Int(x.ComplaintsPreviousMonth), Signed(x.Complaints - x.ComplaintsPreviousMonth),
         ChangeRate(x.ComplaintsPreviousMonth == 0 ? 0 : (x.Complaints - x.ComplaintsPreviousMonth) / (double)x.ComplaintsPreviousMonth, x.ComplaintsPreviousMonth),
     ];
+
+    /// <summary>停电信息: the received outage complaints by match (none for a report stored before they were counted).</summary>
+    private static (string[] Labels, MonthlyCounts Counts)[] OutageMatchRows(MonthlyOutageMatches? m) => m is null ? [] :
+    [
+        ([OutageMatchName(OutageMatch.Announced)], m.Announced), ([OutageMatchName(OutageMatch.Unannounced)], m.Unannounced),
+        ([OutageMatchName(OutageMatch.None)], m.None),
+    ];
+
+    /// <summary>The match's name in the reports (shared with the overnight report).</summary>
+    public static string OutageMatchName(OutageMatch match) => match switch
+    {
+        OutageMatch.Announced => "已公告停电 (提示复核)",
+        OutageMatch.Unannounced => "检修未通知",
+        OutageMatch.None => "无停电信息",
+        _ => match.ToString(),
+    };
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 

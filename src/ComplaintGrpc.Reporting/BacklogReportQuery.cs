@@ -126,6 +126,7 @@ public static class BacklogReportQuery
         report.Rectifications = await RectificationReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct);
         report.TopHotspots.AddRange(await Hotspots.HotspotSection.ComputeAsync(connection, tx, window, report.Units, commandTimeoutSeconds, ct));
         report.WarningsRaised.AddRange(await WarningReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct));
+        report.OutageMatches = await OutageMatchReport.ComputeAsync(connection, tx, window, commandTimeoutSeconds, ct);
         return (report, covered);
     }
 

@@ -15,7 +15,7 @@ public static class ReportCsv
 {
     public static readonly IReadOnlyList<ReportTable> Tables =
         [ReportTable.Backlog, ReportTable.Ageing, ReportTable.Overdue, ReportTable.DueSoon, ReportTable.Flow, ReportTable.Trend, ReportTable.Ranking, ReportTable.Evaluation,
-            ReportTable.Rectifications];
+            ReportTable.Rectifications, ReportTable.OutageMatches];
 
     public static string Slug(ReportTable table) => table switch
     {
@@ -28,6 +28,7 @@ public static class ReportCsv
         ReportTable.Ranking => "ranking",
         ReportTable.Evaluation => "evaluation",
         ReportTable.Rectifications => "rectifications",
+        ReportTable.OutageMatches => "outage-matches",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -100,17 +101,25 @@ public static class ReportCsv
                     break;
                 case ReportTable.Evaluation:
                     var e = report.Evaluation ?? new EvaluationFigures();
-                    Row("指标", "单位编码", "分子", "分母", "比率");
+                    // Units by id and name, as in the other tables; the name is the report's unit row's (empty for a unit
+                    // not among them, e.g. deleted since, and for no reviewer unit).
+                    var unitNames = report.Units.ToDictionary(u => u.UnitId, u => u.Name);
+                    string NameOf(string unitId) => unitNames.GetValueOrDefault(unitId, "");
+                    Row("指标", "单位编码", "单位名称", "分子", "分母", "比率");
                     foreach (var s in e.Substantiation)
-                        Row("属实率(近30日归档)", s.UnitId, s.Substantiated.Numerator, s.Substantiated.Denominator, ReportText.Percent(s.Substantiated));
+                        Row("属实率(近30日归档)", s.UnitId, NameOf(s.UnitId), s.Substantiated.Numerator, s.Substantiated.Denominator, ReportText.Percent(s.Substantiated));
                     foreach (var o in e.Overturns)
-                        Row("质检推翻率(按认定单位)", o.ReviewerUnitId, o.Overturned.Numerator, o.Overturned.Denominator, ReportText.Percent(o.Overturned));
-                    Row("质检待结论", "", e.OpenQualityQueue, "", "");
+                        Row("质检推翻率(按认定单位)", o.ReviewerUnitId, NameOf(o.ReviewerUnitId), o.Overturned.Numerator, o.Overturned.Denominator, ReportText.Percent(o.Overturned));
+                    Row("质检待结论", "", "", e.OpenQualityQueue, "", "");
                     foreach (var f in e.FrequentlyComplainedPosts)
-                        Row($"频繁被投诉岗位:{f.PostId}", f.UnitId, f.Substantiated, "", "");
+                        Row($"频繁被投诉岗位:{f.PostId}", f.UnitId, NameOf(f.UnitId), f.Substantiated, "", "");
                     break;
                 case ReportTable.Rectifications:
                     foreach (var row in RectificationReport.CsvRows(report.Rectifications ?? new RectificationFigures(), zone))
+                        Row(row);
+                    break;
+                case ReportTable.OutageMatches:
+                    foreach (var row in OutageMatchReport.CsvRows(report.OutageMatches))
                         Row(row);
                     break;
                 default:

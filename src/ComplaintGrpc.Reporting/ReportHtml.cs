@@ -96,6 +96,7 @@ public static class ReportHtml
         RectificationReport.AppendHtml(h, report.Rectifications ?? new RectificationFigures(), zone);
         Hotspots.HotspotSection.AppendHtml(h, report.TopHotspots);
         WarningReport.AppendHtml(h, report.WarningsRaised);
+        OutageMatchReport.AppendHtml(h, report.OutageMatches);
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }

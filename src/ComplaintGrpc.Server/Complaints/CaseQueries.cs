@@ -119,7 +119,7 @@ public static class CaseQueries
         p.Add("limit", pageSize + 1);
 
         var page = await ReadAsync(db, clocks,
-            $"SELECT {CaseRow.Columns} FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit", p, ct);
+            $"SELECT {CaseRow.ListColumns} FROM complaints c WHERE {string.Join(" AND ", where)} ORDER BY c.id DESC LIMIT @limit", p, ct);
 
         var response = new ListComplaintsResponse();
         response.Complaints.AddRange(page.Take(pageSize));

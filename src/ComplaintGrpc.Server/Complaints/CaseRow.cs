@@ -83,6 +83,25 @@ public sealed class CaseRow
             WHERE l.complaint_id = c.id) END AS repeat_links
         """;
 
+    /// <summary>At most this many repeat links per case in a list (ListComplaints): a page of cases with many links each
+    /// stays small; repeat_count stays exact and GetComplaint shows every stored link.</summary>
+    public const int ListedRepeatLinks = 10;
+
+    /// <summary><see cref="Columns"/> for a list: the newest <see cref="ListedRepeatLinks"/> repeat links only.</summary>
+    public const string ListColumns = StoredColumns + ",\n" + ListedRepeatLinksColumn;
+
+    /// <summary>As <see cref="RepeatLinksColumn"/>, limited to the newest 10 (<see cref="ListedRepeatLinks"/>) in the
+    /// inner read, so the cap costs no more than the links it returns.</summary>
+    private const string ListedRepeatLinksColumn = """
+        CASE WHEN c.repeat_count > 0 THEN (
+            SELECT json_agg(json_build_object('id', x.earlier_id, 'number', x.case_number, 'channel', x.channel,
+                'received', (extract(epoch FROM x.received_at) * 1000000)::bigint, 'on', x.matched_on)
+                ORDER BY x.received_at DESC, x.id DESC)::text
+            FROM (SELECT l.earlier_id, l.matched_on, e.id, e.case_number, e.channel, e.received_at
+                  FROM case_repeat_links l JOIN complaints e ON e.id = l.earlier_id
+                  WHERE l.complaint_id = c.id ORDER BY e.received_at DESC, e.id DESC LIMIT 10) x) END AS repeat_links
+        """;
+
     public string Etag => Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public CaseState ToState() => new()

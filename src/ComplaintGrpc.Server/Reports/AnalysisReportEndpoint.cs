@@ -1,8 +1,7 @@
-using System.Buffers.Text;
-using System.Text;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.Domain;
 using ComplaintGrpc.Reporting;
+using ComplaintGrpc.Server.Evaluation;
 using ComplaintGrpc.Server.Internal;
 using ComplaintGrpc.Server.Security;
 using Google.Protobuf;
@@ -26,14 +25,14 @@ public sealed partial class ReportEndpoint
     {
         if (request.PageSize is < 0 or > MaxAnalysisPage)
             throw DomainException.Invalid("page_size", $"must be between 1 and {MaxAnalysisPage} (0 means {DefaultAnalysisPage})");
-        var before = DecodeMonthToken(request.PageToken);
+        var before = DecodeMonthToken(request);
         var pageSize = request.PageSize == 0 ? DefaultAnalysisPage : request.PageSize;
         var rows = await _analysisReports.ListAsync(pageSize + 1, before, context.CancellationToken);
-        var response = new ListAnalysisReportsResponse { Reports = { rows.Take(pageSize) } };
-        if (rows.Count > pageSize)
-            response.NextPageToken = Base64Url.EncodeToString(Encoding.UTF8.GetBytes("month:" + rows[pageSize - 1].Month));
-        return response;
+        var (page, next) = KeyPageToken.Page([.. rows], pageSize, r => r.Month, request, ClearAnalysisPaging);
+        return new ListAnalysisReportsResponse { Reports = { page }, NextPageToken = next };
     }
+
+    private static void ClearAnalysisPaging(ListAnalysisReportsRequest r) { r.PageSize = 0; r.PageToken = ""; }
 
     [Authorize(Roles = Roles.Administrator)]
     public override async Task<RunAnalysisReportResponse> RunAnalysisReport(RunAnalysisReportRequest request, ServerCallContext context)
@@ -92,20 +91,15 @@ public sealed partial class ReportEndpoint
         return month;
     }
 
-    /// <summary>The page token is the last month listed; the next page lists the months before it.</summary>
-    private static DateOnly? DecodeMonthToken(string token)
+    /// <summary>The page token (<see cref="KeyPageToken"/>, as the other lists) keys on the last month listed; the next
+    /// page lists the months before it.</summary>
+    private static DateOnly? DecodeMonthToken(ListAnalysisReportsRequest request)
     {
-        if (token.Length == 0)
+        var last = KeyPageToken.Decode(request, request.PageToken, ClearAnalysisPaging);
+        if (last.Length == 0)
             return null;
-        try
-        {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
-            if (text.StartsWith("month:", StringComparison.Ordinal) && AnalysisMonth.TryParse(text["month:".Length..], TimeZoneInfo.Utc, out var month))
-                return month.FirstDay;
-        }
-        catch (FormatException)
-        {
-        }
-        throw DomainException.Invalid("page_token", "is not a token from this list");
+        return AnalysisMonth.TryParse(last, TimeZoneInfo.Utc, out var month)
+            ? month.FirstDay
+            : throw DomainException.Invalid("page_token", "is not a token from this list with the same filters");
     }
 }

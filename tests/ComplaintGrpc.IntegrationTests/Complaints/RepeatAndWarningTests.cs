@@ -364,6 +364,33 @@ public sealed class RepeatAndWarningTests(IntakeHost host) : IClassFixture<Intak
     }
 
     [Fact]
+    public async Task A_list_shows_a_cases_ten_newest_repeat_links_while_a_get_shows_them_all_and_repeat_count_is_exact()
+    {
+        var w = await WorldAsync();
+        var account = Account();
+        var cases = new List<Complaint>();
+        for (var i = 0; i < 13; i++)
+        {
+            var r = Plain(w, TimeSpan.FromHours(14 - i));
+            r.Customer.AccountNumber = account;
+            cases.Add(await w.Intake.SubmitComplaintAsync(r));
+        }
+        var last = cases[^1];
+        Assert.Equal(12, last.RepeatCount);
+
+        var got = await host.Complaints.GetComplaintAsync(new GetComplaintRequest { Id = last.Id });
+        Assert.Equal((12, 12), (got.RepeatCount, got.RepeatLinks.Count));
+        Assert.Equal(cases[..^1].Select(c => c.Id).Reverse(), got.RepeatLinks.Select(l => l.ComplaintId));
+
+        var listed = (await host.Complaints.ListComplaintsAsync(new ListComplaintsRequest { CustomerAccountNumber = account })).Complaints;
+        var inList = Assert.Single(listed, c => c.Id == last.Id);
+        Assert.Equal(12, inList.RepeatCount);
+        Assert.Equal(got.RepeatLinks.Take(10), inList.RepeatLinks);
+        // A case with fewer links lists them all.
+        Assert.Equal(cases[5].RepeatLinks, Assert.Single(listed, c => c.Id == cases[5].Id).RepeatLinks);
+    }
+
+    [Fact]
     public async Task ListComplaints_filters_on_sub_category_grid_location_repeats_warnings_and_a_unit_subtree()
     {
         var w = await WorldAsync();

@@ -61,9 +61,17 @@ public sealed class EvaluationReportTests(ServerHost host) : IClassFixture<Serve
         Assert.Contains("<tr><td>cb</td><td>东山供电所</td><td class=n>3</td></tr>", page, StringComparison.Ordinal);
         Assert.DoesNotContain(org.Station, page, StringComparison.Ordinal);
         Assert.Contains("<p id=\"open-quality-queue\">质检待结论: 1</p>", page, StringComparison.Ordinal);
+        // The CSV names each unit by id and, beside it, by the report's unit row's name.
         var csv = System.Text.Encoding.UTF8.GetString(ReportCsv.Render(
-            new BacklogReport { Summary = new ReportSummary { TimeZone = "Asia/Shanghai" }, Total = new BacklogFigures(), Evaluation = figures }, ReportTable.Evaluation));
-        Assert.Contains($"属实率(近30日归档),{org.Station},3,4,75.0%", csv, StringComparison.Ordinal);
-        Assert.Contains($"频繁被投诉岗位:cb,{org.Station},3,,", csv, StringComparison.Ordinal);
+            new BacklogReport
+            {
+                Summary = new ReportSummary { TimeZone = "Asia/Shanghai" }, Total = new BacklogFigures(), Evaluation = figures,
+                Units = { new UnitBacklog { UnitId = org.Station, Name = "东山供电所" } },
+            }, ReportTable.Evaluation));
+        Assert.Contains("指标,单位编码,单位名称,分子,分母,比率\r\n", csv, StringComparison.Ordinal);
+        Assert.Contains($"属实率(近30日归档),{org.Station},东山供电所,3,4,75.0%", csv, StringComparison.Ordinal);
+        Assert.Contains($"质检推翻率(按认定单位),{org.Station},东山供电所,1,1,100.0%", csv, StringComparison.Ordinal);
+        Assert.Contains("质检待结论,,,1,,", csv, StringComparison.Ordinal);
+        Assert.Contains($"频繁被投诉岗位:cb,{org.Station},东山供电所,3,,", csv, StringComparison.Ordinal);
     }
 }

@@ -10,7 +10,7 @@ namespace ComplaintGrpc.IntegrationTests.Reports;
 /// </summary>
 public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : IClassFixture<AnalysisReportFixture>
 {
-    private sealed record PageFacts(int Svgs, int CategoryRows, int CurrentBars, int UnitBars, int HotspotBars, int HotspotYearBars, int RectificationBars, string Title, string OutageSubtotal, bool ChartsVisible, int ExternalResources);
+    private sealed record PageFacts(int Svgs, int CategoryRows, int CurrentBars, int UnitBars, int HotspotBars, int HotspotYearBars, int RectificationBars, int OutageMatchBars, string Title, string OutageSubtotal, bool ChartsVisible, int ExternalResources);
 
     [Fact]
     public async Task The_monthly_html_renders_its_charts_and_chinese_text_in_chromium()
@@ -40,6 +40,7 @@ public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : ICl
                 HotspotBars: q('#chart-hotspots rect.bar').length,
                 HotspotYearBars: q('#chart-hotspots rect.bar.previous-year').length,
                 RectificationBars: q('#chart-rectifications rect.bar').length,
+                OutageMatchBars: q('#chart-outage-matches rect.bar').length,
                 Title: document.querySelector('h1').textContent,
                 OutageSubtotal: [...q('#table-category tr')].find(r => r.cells[0].textContent === '停送电投诉').cells[2].textContent,
                 ChartsVisible: charts.every(r => r.width > 100 && r.height > 40),
@@ -47,8 +48,8 @@ public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : ICl
               };
             })()
             """);
-        // Category, channel, unit, root cause, substantiation, hotspots, repeats, rectifications.
-        Assert.Equal(8, facts.Svgs);
+        // Category, channel, unit, root cause, substantiation, hotspots, repeats, rectifications, outage matches.
+        Assert.Equal(9, facts.Svgs);
         // Five categories, each with a subtotal row, plus six sub-categories with a case in one of the periods.
         Assert.Equal(5 + 6, facts.CategoryRows);
         Assert.Equal(5, facts.CurrentBars);
@@ -57,6 +58,8 @@ public sealed class AnalysisReportBrowserTests(AnalysisReportFixture host) : ICl
         // Seven hotspots (three grains), the month and the month before only; four rectification rows, three bars each.
         Assert.Equal((7 * 2, 0), (facts.HotspotBars, facts.HotspotYearBars));
         Assert.Equal(4 * 3, facts.RectificationBars);
+        // Announced, unannounced, none: three bars each.
+        Assert.Equal(3 * 3, facts.OutageMatchBars);
         Assert.Equal($"投诉分析月报 · {Month}", facts.Title);
         Assert.Equal("3", facts.OutageSubtotal);
         Assert.True(facts.ChartsVisible, "the charts are laid out with a size");

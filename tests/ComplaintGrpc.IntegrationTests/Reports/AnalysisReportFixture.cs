@@ -146,6 +146,26 @@ public sealed class AnalysisReportFixture : ServerHost, IAsyncLifetime
             }));
         }
 
+        // Planned-outage notices (停电信息), put by an OMS bridge before the cases they cover: O1 came during an outage
+        // announced a week ahead (ANNOUNCED); O2 during one never announced and S1 during one announced only after it
+        // began (both UNANNOUNCED); O5 and Y1 match no notice (NONE). Feeders only, so no other case is covered.
+        using var oms = ChannelFor(DevTokens.Mint(Auth, "ma-oms", [Roles.Intake], unit: Province,
+            lifetime: TimeSpan.FromDays(800), now: Clock.GetUtcNow().AddDays(-1)));
+        void Notice(string id, string unit, string feeder, DateTimeOffset start, DateTimeOffset? announced) =>
+            At(start.AddDays(-1), () => new OutageNoticeService.OutageNoticeServiceClient(oms).PutOutageNoticeAsync(new PutOutageNoticeRequest
+            {
+                Notice = new OutageNotice
+                {
+                    NoticeId = id, UnitId = unit, Feeders = { feeder }, Kind = OutageNoticeKind.Planned, Description = feeder + "检修",
+                    PlannedStartTime = Timestamp.FromDateTimeOffset(start), PlannedEndTime = Timestamp.FromDateTimeOffset(start.AddHours(2)),
+                    AnnounceTime = announced is { } a ? Timestamp.FromDateTimeOffset(a) : null,
+                    AnnouncementChannels = { announced is null ? [] : new[] { AnnouncementChannel.Sms } },
+                },
+            }).ResponseAsync);
+        Notice("MA-OMS-1", Station, EastFeeder, Local(2026, 10, 8, 8, 0), announced: Local(2026, 10, 1, 9, 0));
+        Notice("MA-OMS-2", CityB, MapleFeeder, Local(2026, 10, 12, 8, 0), announced: null);
+        Notice("MA-OMS-3", CityB, MapleFeeder, Local(2026, 9, 3, 8, 0), announced: Local(2026, 9, 3, 8, 30));
+
         // October 2025 (the year-on-year base).
         Closed("Y1", Local(2025, 10, 10, 9, 0), Category.Outage, SubCategory.Outage, CaseChannel.Phone95598, Station, StationHandler,
             Local(2025, 10, 20, 10, 0), Substantiation.Substantiated, "weather_external");

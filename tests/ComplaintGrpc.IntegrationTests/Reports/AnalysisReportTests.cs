@@ -139,6 +139,10 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
         Assert.Equal(Counts(1, 1, 1), report.Rectifications.Completed);
         Assert.Equal(Counts(2, 0, 1), report.Rectifications.Evaluated);
         Assert.Equal(Counts(1, 0, 1), report.Rectifications.Effective);
+
+        // 停电信息: O1 announced, O2 (and S1 in September) unannounced, O5 (and Y1 a year before) none.
+        Assert.Equal((Counts(1, 0, 0), Counts(1, 1, 0), Counts(1, 0, 1)),
+            (report.OutageMatches.Announced, report.OutageMatches.Unannounced, report.OutageMatches.None));
     }
 
     [Fact]
@@ -148,13 +152,16 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
         report.TopHotspots = null;
         report.Repeats = null;
         report.Rectifications = null;
+        report.OutageMatches = null;
 
         var html = Encoding.UTF8.GetString(AnalysisReportFiles.Html(report));
-        foreach (var id in new[] { "pending-hotspots", "pending-repeats", "pending-rectifications" })
+        foreach (var id in new[] { "pending-hotspots", "pending-repeats", "pending-rectifications", "pending-outage-matches" })
             Assert.Contains($"id=\"{id}\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"table-hotspots\"", html, StringComparison.Ordinal);
         Assert.Equal(["指标,本月,上月,环比增减,环比,去年同月,同比增减,同比,本月重复率,上月重复率,去年同月重复率"],
             CsvLines(AnalysisReportFiles.Csv(report, AnalysisReportTable.Repeats)));
+        Assert.DoesNotContain("id=\"table-outage-matches\"", html, StringComparison.Ordinal);
+        Assert.Equal(["停电信息匹配,本月,上月,环比增减,环比,去年同月,同比增减,同比"], CsvLines(AnalysisReportFiles.Csv(report, AnalysisReportTable.OutageMatches)));
     }
 
     [Fact]
@@ -222,6 +229,23 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
 
         var bad = await Assert.ThrowsAsync<RpcException>(() => host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageToken = "xyz" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Equal(["page_token"], Sample.BadFields(bad));
+    }
+
+    [Fact]
+    public async Task The_list_page_token_is_the_shared_key_page_token_of_the_last_month_listed()
+    {
+        foreach (var month in new[] { "2025-01", "2025-02", "2025-03" })
+            await ReportAsync(month);
+        var first = await host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageSize = 1 });
+        static void Clear(ListAnalysisReportsRequest r) { r.PageSize = 0; r.PageToken = ""; }
+        Assert.Equal(first.Reports[0].Month, ComplaintGrpc.Server.Evaluation.KeyPageToken.Decode(new ListAnalysisReportsRequest(), first.NextPageToken, Clear));
+        // The page size may change between pages; the token of the hand-made form used before is refused.
+        var second = await host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageSize = 5, PageToken = first.NextPageToken });
+        Assert.All(second.Reports, r => Assert.True(string.CompareOrdinal(r.Month, first.Reports[0].Month) < 0));
+        var old = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes("month:" + first.Reports[0].Month));
+        var e = await Assert.ThrowsAsync<RpcException>(() => host.ReportClient.ListAnalysisReportsAsync(new ListAnalysisReportsRequest { PageToken = old }).ResponseAsync);
+        Assert.Equal(["page_token"], Sample.BadFields(e));
     }
 
     private async Task<(string Name, string ContentType, byte[] Bytes)> DownloadAsync(ReportFormat format, AnalysisReportTable table = AnalysisReportTable.Unspecified)
@@ -306,6 +330,14 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
                 "评估,2,0,+2,-,1,+1,+100.0%",
                 "有效 (达标),1,0,+1,-,1,0,0.0%",
             ], lines);
+        lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.OutageMatches)).Bytes);
+        Assert.Equal(
+            [
+                "停电信息匹配,本月,上月,环比增减,环比,去年同月,同比增减,同比",
+                "已公告停电 (提示复核),1,0,+1,-,0,+1,-",
+                "检修未通知,1,1,0,0.0%,0,+1,-",
+                "无停电信息,1,0,+1,-,1,0,0.0%",
+            ], lines);
         lines = CsvLines((await DownloadAsync(ReportFormat.Csv, AnalysisReportTable.Totals)).Bytes);
         Assert.Equal(["指标,本月,上月,环比增减,环比,去年同月,同比增减,同比", "受理,5,4,+1,+25.0%,2,+3,+150.0%", "归档,3,1,+2,+200.0%,1,+2,+200.0%", "有认定归档,3,1,+2,+200.0%,1,+2,+200.0%"], lines);
     }
@@ -328,13 +360,15 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
         Assert.Contains("<title>投诉分析月报 2026-10</title>", html, StringComparison.Ordinal);
         foreach (var id in new[] { "chart-category", "chart-channel", "chart-unit", "chart-root-cause", "chart-substantiation",
                      "table-totals", "table-category", "table-channel", "table-unit", "table-root-cause", "table-substantiation",
-                     "chart-hotspots", "chart-repeats", "chart-rectifications", "table-hotspots", "table-repeats", "table-rectifications" })
+                     "chart-hotspots", "chart-repeats", "chart-rectifications", "table-hotspots", "table-repeats", "table-rectifications",
+                     "chart-outage-matches", "table-outage-matches" })
             Assert.Contains($"id=\"{id}\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("pending-", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>线路</td><td>10kV秦淮线</td><td>南京供电公司</td><td class=n>2</td><td class=n>1</td><td class=n>0</td><td class=n>+1</td><td class=n>-</td></tr>", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>台区</td><td>东山1号台区</td><td>未派单</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>重复投诉</td><td class=n>2</td><td class=n>1</td><td class=n>+1</td><td class=n>+100.0%</td><td class=n>1</td><td class=n>+1</td><td class=n>+100.0%</td><td class=n>40.0%</td><td class=n>25.0%</td><td class=n>50.0%</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>有效 (达标)</td><td class=n>1</td><td class=n>0</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>检修未通知</td><td class=n>1</td><td class=n>1</td><td class=n>0</td><td class=n>0.0%</td><td class=n>0</td><td class=n>+1</td><td class=n>-</td></tr>", html, StringComparison.Ordinal);
         Assert.Contains("<td>停送电投诉</td><td>小计</td><td class=n>3</td><td class=n>2</td><td class=n>+1</td><td class=n>+50.0%</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
     }

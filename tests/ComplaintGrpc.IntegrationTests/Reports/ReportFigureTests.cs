@@ -1,6 +1,7 @@
 using System.Text;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
+using ComplaintGrpc.Reporting;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using static ComplaintGrpc.IntegrationTests.Reports.ReportFixture;
@@ -258,6 +259,33 @@ public sealed class ReportFigureTests(ReportFixture host) : IClassFixture<Report
         var trend = Encoding.UTF8.GetString((await DownloadAsync(ReportFormat.Csv, ReportTable.Trend)).Bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["日期,受理,归档", "2026-09-29,0,0", "2026-09-30,1,0"], trend[..3]);
         Assert.Equal("2026-10-12,3,2", trend[^1]);
+    }
+
+    [Fact]
+    public async Task Outage_complaints_are_counted_by_notice_match_received_on_the_day_and_open_at_the_cut_off_in_every_output()
+    {
+        var report = await ReportAsync();
+        // Received on the day: F (announced), M (unannounced). Open at the cut-off: those and A (no notice); I and L are closed.
+        Assert.Equal(new ReportOutageMatches
+        {
+            Received = new OutageMatchCounts { Announced = 1, Unannounced = 1, None = 0 },
+            Open = new OutageMatchCounts { Announced = 1, Unannounced = 1, None = 1 },
+        }, report.OutageMatches);
+        Assert.Equal(report.OutageMatches, (await host.ReportClient.GetBacklogReportAsync(new GetBacklogReportRequest { ReportDate = ReportDate })).OutageMatches);
+
+        var (name, _, bytes) = await DownloadAsync(ReportFormat.Csv, ReportTable.OutageMatches);
+        Assert.Equal($"backlog-{ReportDate}-outage-matches.csv", name);
+        Assert.Equal(["停电信息匹配,当日受理,截止时在途", "已公告停电 (提示复核),1,1", "检修未通知,1,1", "无停电信息,0,1"],
+            Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
+        var html = Encoding.UTF8.GetString((await DownloadAsync(ReportFormat.Html, ReportTable.Unspecified)).Bytes);
+        Assert.Contains("<table id=\"table-outage-matches\">", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>已公告停电 (提示复核)</td><td class=n>1</td><td class=n>1</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>无停电信息</td><td class=n>0</td><td class=n>1</td></tr>", html, StringComparison.Ordinal);
+
+        // A report stored before the figures were counted says so rather than showing zeros.
+        report.OutageMatches = null;
+        Assert.Contains("id=\"pending-outage-matches\"", Encoding.UTF8.GetString(ReportHtml.Render(report)), StringComparison.Ordinal);
+        Assert.Equal("停电信息匹配,当日受理,截止时在途\r\n", Encoding.UTF8.GetString(ReportCsv.Render(report, ReportTable.OutageMatches)[3..]));
     }
 
     private async Task<(string Name, string Type, byte[] Bytes)> DownloadAsync(ReportFormat format, ReportTable table)

@@ -166,6 +166,26 @@ public sealed class ReportFixture : ServerHost, IAsyncLifetime
         Submit("M", Local(2026, 10, 12, 10, 0), Category.Outage, SubCategory.Reconnection, CaseChannel.Phone95598);
         Dispatch("M", Local(2026, 10, 13, 9, 0), Station1);
 
+        // Planned-outage notices on the sample feeder, put by an OMS bridge the day before (intake matches within 2 h of
+        // a notice's window): F (9:00) came during an outage announced the week before (ANNOUNCED; the unannounced one
+        // also covers it, but an announced notice wins), M (10:00) during the unannounced one only (UNANNOUNCED). The
+        // other outage complaints, A, I and L, match none.
+        using var oms = ChannelFor(DevTokens.Mint(Auth, "rp-oms", [Roles.Intake], unit: Province,
+            lifetime: TimeSpan.FromDays(400), now: Clock.GetUtcNow().AddDays(-1)));
+        void Notice(string id, DateTimeOffset start, DateTimeOffset end, DateTimeOffset? announced) =>
+            At(Local(2026, 10, 11, 9, 0), () => new OutageNoticeService.OutageNoticeServiceClient(oms).PutOutageNoticeAsync(new PutOutageNoticeRequest
+            {
+                Notice = new OutageNotice
+                {
+                    NoticeId = id, UnitId = Station1, Feeders = { "10kV东山线" }, Kind = OutageNoticeKind.Planned, Description = "10kV东山线检修",
+                    PlannedStartTime = Timestamp.FromDateTimeOffset(start), PlannedEndTime = Timestamp.FromDateTimeOffset(end),
+                    AnnounceTime = announced is { } a ? Timestamp.FromDateTimeOffset(a) : null,
+                    AnnouncementChannels = { announced is null ? [] : new[] { AnnouncementChannel.Sms } },
+                },
+            }).ResponseAsync);
+        Notice("RP-OMS-1", Local(2026, 10, 12, 6, 0), Local(2026, 10, 12, 7, 30), announced: Local(2026, 10, 5, 9, 0));
+        Notice("RP-OMS-2", Local(2026, 10, 12, 11, 0), Local(2026, 10, 12, 13, 0), announced: null);
+
         foreach (var (at, _, step) in steps.OrderBy(s => s.At).ThenBy(s => s.Order))
         {
             if (at > Clock.GetUtcNow())
