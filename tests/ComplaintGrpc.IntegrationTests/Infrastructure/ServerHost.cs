@@ -80,6 +80,14 @@ public class ServerHost : IAsyncLifetime
         _app = builder.Build();
         _app.MapComplaintServer();
         await _app.StartAsync();
+        // Hangfire's log provider is process-wide, and AddHangfire points it at the logger factory of whichever host
+        // resolved its configuration last. Once that host is disposed, every other host's Hangfire call in this
+        // process (a report run enqueuing its job) failed with "LoggerFactory disposed": the role matrix's setup did
+        // when another class's server stopped at the wrong moment, failing all of its ~800 cases at once. Test hosts
+        // point it, after their own resolution, at a factory that is never disposed.
+        _app.Services.GetRequiredService<Hangfire.IGlobalConfiguration>();
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(
+            new Hangfire.AspNetCore.AspNetCoreLogProvider(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
         Channel = ChannelFor(DeskToken);
     }
 
