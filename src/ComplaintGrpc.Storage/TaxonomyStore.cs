@@ -23,6 +23,8 @@ public sealed partial class TaxonomyStore(NpgsqlDataSource db, TimeProvider cloc
     // One reference, swapped whole: readers on other threads never see half of it.
     private volatile Snapshot? _cached;
     private int _refreshing;
+    // Bumped by Invalidate: a read that started before it does not put its older rows back into memory.
+    private int _generation;
 
     private sealed record Snapshot(IReadOnlyList<Entry> Versions, DateTimeOffset ReadAt);
 
@@ -53,17 +55,23 @@ public sealed partial class TaxonomyStore(NpgsqlDataSource db, TimeProvider cloc
         return found;
     }
 
-    public void Invalidate() => _cached = null;
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _cached = null;
+    }
 
     private async Task<Snapshot> LoadAsync(CancellationToken ct)
     {
+        var generation = Volatile.Read(ref _generation);
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(int Version, string Document, DateTime EffectiveAt, DateTime LoadedAt, string LoadedBy)>(new CommandDefinition(
             "SELECT version, document::text, effective_at, loaded_at, loaded_by FROM taxonomy_versions ORDER BY version DESC", cancellationToken: ct));
         List<Entry> versions = [.. rows.Select(r => new Entry(ComplaintTaxonomy.FromJson(r.Version, r.Document),
             r.EffectiveAt.AsUtc(), r.LoadedAt.AsUtc(), r.LoadedBy)), ShippedEntry];
         var snapshot = new Snapshot(versions, clock.GetUtcNow());
-        _cached = snapshot;
+        if (generation == Volatile.Read(ref _generation))
+            _cached = snapshot;
         return snapshot;
     }
 
