@@ -36,7 +36,8 @@ const GOOGLE_PROTOS = path.dirname(googleProtoFiles.getProtoPath()); // holds go
 const definition = protoLoader.loadSync(
   ['complaints/v1/complaint_service.proto', 'complaints/v1/sla_service.proto', 'complaints/v1/organization_service.proto',
     'complaints/v1/evaluation.proto', 'complaints/v1/report_service.proto', 'complaints/v1/rectification.proto',
-    'complaints/v1/analysis.proto', 'complaints/v1/case_library.proto', 'complaints/v1/outage_notices.proto'],
+    'complaints/v1/analysis.proto', 'complaints/v1/case_library.proto', 'complaints/v1/outage_notices.proto',
+    'complaints/v1/taxonomy.proto'],
   { includeDirs: [REPO_PROTOS, GOOGLE_PROTOS], keepCase: true, enums: String, longs: String, defaults: true, oneofs: true });
 const v1 = grpc.loadPackageDefinition(definition).complaints.v1;
 

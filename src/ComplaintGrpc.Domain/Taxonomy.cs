@@ -17,6 +17,8 @@ public static class Taxonomy
         [SubCategory.TariffBilling] = (Category.Business, "电费电价"),
         [SubCategory.Metering] = (Category.Business, "电能计量"),
         [SubCategory.BusinessFees] = (Category.Business, "业务收费"),
+        [SubCategory.MeterInstallation] = (Category.Business, "装表接电"),
+        [SubCategory.UsageInspection] = (Category.Business, "用电检查"),
         [SubCategory.Outage] = (Category.Outage, "停电问题"),
         [SubCategory.RepairQuality] = (Category.Outage, "抢修质量"),
         [SubCategory.Reconnection] = (Category.Outage, "复电"),
@@ -50,6 +52,13 @@ public static class Taxonomy
         [CaseStatus.Suspended] = "已挂起",
         [CaseStatus.InReview] = "审核中",
     };
+
+    /// <summary>Every sub-category of the contract with its category and Chinese name: the shipped taxonomy version.</summary>
+    public static IEnumerable<(SubCategory Value, Category Category, string Name)> ShippedSubCategories =>
+        SubCategories.Select(e => (e.Key, e.Value.Category, e.Value.Name));
+
+    /// <summary>Every category of the contract with its Chinese name: the shipped taxonomy version.</summary>
+    public static IEnumerable<(Category Value, string Name)> ShippedCategories => CategoryNames.Select(e => (e.Key, e.Value));
 
     /// <summary>The category a sub-category belongs to, or null for an unknown value.</summary>
     public static Category? CategoryOf(SubCategory subCategory) =>

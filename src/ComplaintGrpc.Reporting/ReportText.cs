@@ -28,6 +28,8 @@ public static class ReportText
         Channel.CityHotline12345 => "12345热线",
         Channel.Counter => "营业厅",
         Channel.Other => "其他",
+        Channel.MediaExposure => "媒体曝光",
+        Channel.IntegrityHotline => "行风热线",
         _ => channel.ToString(),
     };
 

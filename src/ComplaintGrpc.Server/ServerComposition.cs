@@ -97,6 +97,7 @@ public static class ServerComposition
         builder.Services.AddSingleton<PersonalDataInterceptor>();
         builder.Services.AddSingleton<DatabaseOutages>();
         builder.Services.AddSingleton<CaseClocks>();
+        builder.Services.AddSingleton<TaxonomyStore>();
         builder.Services.AddSingleton<NotificationFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationFeed>());
         return builder;
@@ -122,6 +123,7 @@ public static class ServerComposition
         app.MapGrpcService<Library.CaseLibraryEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Analysis.AnalysisEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         app.MapGrpcService<Outages.OutageNoticeEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
+        app.MapGrpcService<Taxonomies.TaxonomyEndpoint>().RequireHost(grpcHost).RequireAuthorization(caller);
         var reflection = app.MapGrpcReflectionService().RequireHost(grpcHost);
         var health = app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ProtectHealthAndReflection)

@@ -15,20 +15,31 @@ public static partial class ComplaintIntake
     /// and the customer's phone in canonical digits. Throws <see cref="DomainException"/> naming every bad field.</summary>
     public static (DateTimeOffset ReceivedAt, string Phone) Validate(SubmitComplaintRequest request, DateTimeOffset now)
     {
+        var checkedRequest = Validate(request, now, ComplaintTaxonomy.Shipped);
+        return (checkedRequest.ReceivedAt, checkedRequest.Phone);
+    }
+
+    /// <summary>As <see cref="Validate(SubmitComplaintRequest, DateTimeOffset)"/>, classifying the case under
+    /// <paramref name="taxonomy"/>, the version current at intake (category and sub-category by enum or by code).</summary>
+    public static Intake Validate(SubmitComplaintRequest request, DateTimeOffset now, ComplaintTaxonomy taxonomy)
+    {
         var v = new RequestValidator()
             .Identifier("request_id", request.RequestId, RequestValidator.RequestIdPattern(), "1-64 of A-Z a-z 0-9 . _ : -")
             .Enum("channel", request.Channel)
             .Enum("request_kind", request.RequestKind)
-            .Enum("category", request.Category)
-            .Enum("sub_category", request.SubCategory)
+            .Enum("category", request.Category, required: false)
+            .Enum("sub_category", request.SubCategory, required: false)
+            .Identifier("category_code", request.CategoryCode, ComplaintTaxonomy.CodePattern(), ComplaintTaxonomy.CodeRule, required: false)
+            .Identifier("sub_category_code", request.SubCategoryCode, ComplaintTaxonomy.CodePattern(), ComplaintTaxonomy.CodeRule, required: false)
             .Enum("level", request.Level)
             .Enum("site_class", request.SiteClass)
             .Text("description", request.Description, DescriptionMaxLength, required: true, multiline: true)
             .Text("skip_level_reason", request.SkipLevelReason, ShortTextMaxLength, required: request.SkipLevel, multiline: true);
 
-        if (Enum.IsDefined(request.Category) && request.Category != Category.Unspecified
-            && Taxonomy.CategoryOf(request.SubCategory) is { } owner && owner != request.Category)
-            v.Add("sub_category", $"{request.SubCategory} belongs to category {owner}, not {request.Category}");
+        // A malformed code is reported by its pattern alone, not again as unknown to the version.
+        var codesWellFormed = (request.CategoryCode.Length == 0 || ComplaintTaxonomy.CodePattern().IsMatch(request.CategoryCode))
+            && (request.SubCategoryCode.Length == 0 || ComplaintTaxonomy.CodePattern().IsMatch(request.SubCategoryCode));
+        var classification = codesWellFormed ? taxonomy.Classify(request.Category, request.CategoryCode, request.SubCategory, request.SubCategoryCode, v) : null;
 
         var phone = "";
         if (request.Customer is null)
@@ -73,8 +84,11 @@ public static partial class ComplaintIntake
         }
 
         v.ThrowIfInvalid();
-        return (receivedAt, phone);
+        return new Intake(receivedAt, phone, classification!.Value);
     }
+
+    /// <summary>A valid submit: its received time, the customer's phone in canonical digits, and its classification.</summary>
+    public readonly record struct Intake(DateTimeOffset ReceivedAt, string Phone, Classification Classification);
 
     /// <summary>A WGS-84 point: both parts present and finite, latitude -90..90, longitude -180..180.</summary>
     public static void CheckPoint(RequestValidator v, string field, GeoPoint point)

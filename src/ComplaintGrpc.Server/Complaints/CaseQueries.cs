@@ -64,9 +64,11 @@ public static class CaseQueries
             .Check(!request.IncludeSubUnits || request.UnitId.Length > 0, "include_sub_units", "needs unit_id");
         // Bounded filter complexity: a list filter takes at most MaxFilterValues values.
         v.Check(new[] { request.Statuses.Count, request.Categories.Count, request.Channels.Count, request.Levels.Count,
-                request.SubCategories.Count, request.WarningRules.Count, request.OutageMatches.Count }.Max() <= MaxFilterValues,
+                request.SubCategories.Count, request.WarningRules.Count, request.OutageMatches.Count, request.SubCategoryCodes.Count }.Max() <= MaxFilterValues,
             "statuses", $"each list filter takes at most {MaxFilterValues} values");
         foreach (var s in request.SubCategories) v.Enum("sub_categories", s);
+        foreach (var code in request.SubCategoryCodes)
+            v.Identifier("sub_category_codes", code, Domain.ComplaintTaxonomy.CodePattern(), Domain.ComplaintTaxonomy.CodeRule);
         foreach (var w in request.WarningRules) v.Enum("warning_rules", w);
         foreach (var m in request.OutageMatches) v.Enum("outage_matches", m);
         foreach (var s in request.Statuses) v.Enum("statuses", s);
@@ -102,6 +104,9 @@ public static class CaseQueries
         if (request.ReceivedTo is not null) Filter("c.received_at < @receivedTo", "receivedTo", request.ReceivedTo.ToDateTime());
         if (request.CustomerAccountNumber.Length > 0) Filter("c.customer_account_number = @account", "account", request.CustomerAccountNumber);
         if (request.SubCategories.Count > 0) Filter("c.sub_category = ANY(@subCategories)", "subCategories", Names(request.SubCategories));
+        // The expression of complaints_sub_category_code: a case from before taxonomy versions has its code in sub_category.
+        if (request.SubCategoryCodes.Count > 0)
+            Filter("COALESCE(c.sub_category_code, c.sub_category) = ANY(@subCategoryCodes)", "subCategoryCodes", request.SubCategoryCodes.Distinct().ToArray());
         if (request.SupplyUnit.Length > 0) Filter("c.supply_unit = @supplyUnit", "supplyUnit", request.SupplyUnit);
         // Substation, feeder and transformer area are matched with the non-empty condition of their partial indexes, so those apply.
         if (request.Substation.Length > 0) Filter("c.substation = @substation AND c.substation <> ''", "substation", request.Substation);

@@ -52,6 +52,10 @@ public sealed class CaseRow
     public int ChaseCount { get; init; }
     public string? OutageMatch { get; init; }
     public string? OutageNoticeId { get; init; }
+    public int TaxonomyVersion { get; init; }
+    public string CategoryCode { get; init; } = "";
+    public string SubCategoryCode { get; init; } = "";
+    public string? SubCategoryName { get; init; }
 
     /// <summary>The case's repeat links as JSON (see <see cref="RepeatLinksColumn"/>); null when it has none.</summary>
     public string? RepeatLinks { get; init; }
@@ -68,7 +72,8 @@ public sealed class CaseRow
         c.transformer_area, c.description, c.received_at, c.created_at, c.status, c.unit_id, c.handler_id,
         c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
         c.substantiation, c.version, c.updated_at, c.latitude, c.longitude, c.repeat_count, c.warning_rules, c.chase_count,
-        c.outage_match, c.outage_notice_id
+        c.outage_match, c.outage_notice_id, c.taxonomy_version, COALESCE(c.category_code, c.category) AS category_code,
+        COALESCE(c.sub_category_code, c.sub_category) AS sub_category_code, c.sub_category_name
         """;
 
     /// <summary>The case's links to its earlier cases, newest first, read through the link table's primary key and
@@ -167,5 +172,10 @@ public sealed class CaseRow
         ChaseCount = ChaseCount,
         OutageMatch = OutageMatch is null ? Contracts.V1.OutageMatch.Unspecified : System.Enum.Parse<OutageMatch>(OutageMatch),
         OutageNoticeId = OutageNoticeId ?? "",
+        TaxonomyVersion = TaxonomyVersion,
+        CategoryCode = CategoryCode,
+        SubCategoryCode = SubCategoryCode,
+        // A case from before taxonomy versions is version 1: the shipped names.
+        SubCategoryName = SubCategoryName ?? Domain.Taxonomy.ChineseName(SubCategory),
     };
 }

@@ -13,14 +13,14 @@ namespace ComplaintGrpc.Server.Complaints;
 /// lifecycle rule through <see cref="CaseTransitions"/>. Errors become statuses in <see cref="ErrorMappingInterceptor"/>.
 /// Each RPC names the roles that may call it; which cases a caller may touch is <see cref="CaseScope"/>'s business.</summary>
 public sealed partial class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider clock, CaseClocks clocks, CaseTransitions transitions, ILogger<ComplaintEndpoint> logger,
-    Domain.Evaluation.ReviewPolicy reviewPolicy, Microsoft.Extensions.Options.IOptions<Domain.Intake.IntakeOptions> intake)
+    Domain.Evaluation.ReviewPolicy reviewPolicy, Microsoft.Extensions.Options.IOptions<Domain.Intake.IntakeOptions> intake, Storage.TaxonomyStore taxonomies)
     : ComplaintService.ComplaintServiceBase
 {
     private const int NoteMax = CaseLifecycle.NoteMaxLength;
 
     [Authorize(Roles = Roles.Submitters)]
     public override Task<Complaint> SubmitComplaint(SubmitComplaintRequest request, ServerCallContext context) =>
-        Complaints.SubmitComplaint.HandleAsync(request, db, clock, clocks, intake.Value, Caller.Of(context), logger, context.CancellationToken);
+        Complaints.SubmitComplaint.HandleAsync(request, db, clock, clocks, taxonomies, intake.Value, Caller.Of(context), logger, context.CancellationToken);
 
     [Authorize(Roles = Roles.CaseReaders)]
     public override Task<Complaint> GetComplaint(GetComplaintRequest request, ServerCallContext context) =>

@@ -27,12 +27,21 @@ namespace ComplaintGrpc.Server.Complaints;
 public static class SubmitComplaint
 {
     public static async Task<Complaint> HandleAsync(SubmitComplaintRequest request, NpgsqlDataSource db, TimeProvider clock,
-        CaseClocks clocks, IntakeOptions options, Caller caller, ILogger logger, CancellationToken ct)
+        CaseClocks clocks, TaxonomyStore taxonomies, IntakeOptions options, Caller caller, ILogger logger, CancellationToken ct)
     {
         // Stored precision: the reply is built from the clocks just computed, and must equal a later read.
         var now = clock.GetUtcNow().ToStoredPrecision();
-        var (receivedAt, phone) = ComplaintIntake.Validate(request, now);
+        // The version current now, from memory (TaxonomyStore): no database read per submit.
+        var taxonomy = (await taxonomies.CurrentAsync(now, ct)).Taxonomy;
+        var (receivedAt, phone, classification) = ComplaintIntake.Validate(request, now, taxonomy);
         var hash = SHA256.HashData(request.ToByteArray());
+        // The intake rules read the enums: a shipped value sent by its code counts as that value.
+        var filed = request;
+        if (request.Category != classification.Category || request.SubCategory != classification.SubCategory)
+        {
+            filed = request.Clone();
+            (filed.Category, filed.SubCategory) = (classification.Category, classification.SubCategory);
+        }
         var customer = request.Customer;
         var location = request.Location ?? new GridLocation();
 
@@ -45,20 +54,20 @@ public static class SubmitComplaint
             return chased;
         }
 
-        var found = await IntakeLookup.FindAsync(connection, tx, request, phone, receivedAt, caller, options, ct);
-        var warnings = WarningRules.Evaluate(request, found.Facts, options.Warnings);
-        var outage = await OutageNoticeLookup.MatchAsync(connection, tx, request, receivedAt, options.OutageNoticeMargin, ct);
+        var found = await IntakeLookup.FindAsync(connection, tx, filed, phone, receivedAt, caller, options, ct);
+        var warnings = WarningRules.Evaluate(filed, found.Facts, options.Warnings);
+        var outage = await OutageNoticeLookup.MatchAsync(connection, tx, filed, receivedAt, options.OutageNoticeMargin, ct);
         var inserted = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition($"""
             INSERT INTO complaints AS c (id, case_number, request_id, request_hash, channel, request_kind, category, sub_category,
                 level, skip_level, skip_level_reason, confidential, customer_account_number, customer_name, customer_phone,
                 customer_address, customer_class, site_class, supply_unit, substation, feeder, transformer_area, description,
                 received_at, created_at, status, updated_at, submitted_by, latitude, longitude, repeat_count, warning_rules, customer_address_key,
-                outage_match, outage_notice_id)
+                outage_match, outage_notice_id, taxonomy_version, category_code, sub_category_code, sub_category_name)
             SELECT @Id, 'CP' || @Day || lpad(n::text, greatest(6, length(n::text)), '0'), @RequestId, @Hash, @Channel,
                 @RequestKind, @Category, @SubCategory, @Level, @SkipLevel, @SkipLevelReason, @Confidential, @Account, @Name,
                 @Phone, @Address, @CustomerClass, @SiteClass, @SupplyUnit, @Substation, @Feeder, @TransformerArea,
                 @Description, @ReceivedAt, @Now, 'Received', @Now, @SubmittedBy, @Latitude, @Longitude, @RepeatCount, @WarningRules, @AddressKey,
-                @OutageMatch, @OutageNoticeId
+                @OutageMatch, @OutageNoticeId, @TaxonomyVersion, @CategoryCode, @SubCategoryCode, @SubCategoryName
             FROM (SELECT nextval('case_number_seq') AS n) seq
             WHERE NOT EXISTS (SELECT 1 FROM case_chases k WHERE k.submitted_by = @SubmittedBy AND k.request_id = @RequestId)
             ON CONFLICT (submitted_by, request_id) DO NOTHING
@@ -72,8 +81,8 @@ public static class SubmitComplaint
                 Hash = hash,
                 Channel = request.Channel.ToString(),
                 RequestKind = request.RequestKind.ToString(),
-                Category = request.Category.ToString(),
-                SubCategory = request.SubCategory.ToString(),
+                Category = classification.Category.ToString(),
+                SubCategory = classification.SubCategory.ToString(),
                 Level = request.Level.ToString(),
                 request.SkipLevel,
                 request.SkipLevelReason,
@@ -99,6 +108,10 @@ public static class SubmitComplaint
                 AddressKey = WarningRules.AddressKey(customer.Address),
                 OutageMatch = outage.Match == OutageMatch.Unspecified ? null : outage.Match.ToString(),
                 OutageNoticeId = outage.NoticeId.Length > 0 ? outage.NoticeId : null,
+                TaxonomyVersion = classification.Version,
+                classification.CategoryCode,
+                classification.SubCategoryCode,
+                SubCategoryName = classification.SubCategoryName,
             }, tx, cancellationToken: ct));
 
         if (inserted is null)

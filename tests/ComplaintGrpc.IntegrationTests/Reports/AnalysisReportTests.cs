@@ -82,9 +82,10 @@ public sealed class AnalysisReportTests(AnalysisReportFixture host) : IClassFixt
             [
                 (Channel.Phone95598, Counts(2, 3, 1)), (Channel.AppWeb, Counts(1, 0, 1)), (Channel.Regulator12398, Counts(0, 0, 0)),
                 (Channel.CityHotline12345, Counts(1, 1, 0)), (Channel.Counter, Counts(1, 0, 0)), (Channel.Other, Counts(0, 0, 0)),
+                (Channel.MediaExposure, Counts(0, 0, 0)), (Channel.IntegrityHotline, Counts(0, 0, 0)),
             ],
             report.ByChannel.OrderBy(c => c.Channel).Select(c => (c.Channel, c.Received)));
-        Assert.Equal(6, report.ByChannel.Count);
+        Assert.Equal(8, report.ByChannel.Count);
 
         // Top units only (depth 0 and 1), subtree roll-up; the county and the station have no row of their own.
         Assert.Equal(

@@ -85,6 +85,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["PutOutageNotice"] = [Intake, Admin],
         ["GetOutageNotice"] = AllRoles,
         ["ListOutageNotices"] = AllRoles,
+        // The taxonomy is loaded by administrators, as the calendar is; every role reads it.
+        ["LoadTaxonomy"] = [Admin],
+        ["GetTaxonomy"] = AllRoles,
+        ["ListTaxonomyVersions"] = AllRoles,
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -115,7 +119,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     public void The_matrix_covers_every_rpc_of_the_contract()
     {
         var contract = new[] { ComplaintService.Descriptor, OrganizationService.Descriptor, NotificationService.Descriptor, SlaService.Descriptor, ReportService.Descriptor, QualityService.Descriptor,
-            RectificationService.Descriptor, AnalysisService.Descriptor, CaseLibraryService.Descriptor, OutageNoticeService.Descriptor }
+            RectificationService.Descriptor, AnalysisService.Descriptor, CaseLibraryService.Descriptor, OutageNoticeService.Descriptor,
+            TaxonomyService.Descriptor }
             .SelectMany(s => s.Methods).Select(m => m.Name).Order();
         Assert.Equal(contract, Allowed.Keys.Order());
     }
@@ -237,6 +242,19 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             NoticeId = noticeId ?? "N-" + org.County, UnitId = org.County, Feeders = { "10kV东山线" }, Kind = OutageNoticeKind.Planned,
             PlannedStartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
             PlannedEndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1).AddHours(4)),
+        };
+
+        /// <summary>A valid taxonomy version: the shipped one plus one loaded-only sub-category under 营业投诉.</summary>
+        public static LoadTaxonomyRequest TaxonomyDocument() => new()
+        {
+            Source = "分类调整",
+            Categories = { Domain.ComplaintTaxonomy.Shipped.Categories.Select(c => new TaxonomyCategory { Code = c.Code, Name = c.Name, ShippedCategory = c.Shipped }) },
+            SubCategories =
+            {
+                Domain.ComplaintTaxonomy.Shipped.SubCategories.Select(s =>
+                    new TaxonomySubCategory { Code = s.Code, Name = s.Name, CategoryCode = s.CategoryCode, ShippedSubCategory = s.Shipped }),
+                new TaxonomySubCategory { Code = "SmartPayment", Name = "智能缴费", CategoryCode = "Business" },
+            },
         };
 
         private static string Yesterday => DateTime.UtcNow.AddHours(8).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -399,6 +417,11 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                         break;
                     case "ListOutageNotices":
                         await new OutageNoticeService.OutageNoticeServiceClient(channel).ListOutageNoticesAsync(new ListOutageNoticesRequest { UnitId = station });
+                        break;
+                    case "LoadTaxonomy": await new TaxonomyService.TaxonomyServiceClient(channel).LoadTaxonomyAsync(TaxonomyDocument()); break;
+                    case "GetTaxonomy": await new TaxonomyService.TaxonomyServiceClient(channel).GetTaxonomyAsync(new GetTaxonomyRequest { Version = 1 }); break;
+                    case "ListTaxonomyVersions":
+                        await new TaxonomyService.TaxonomyServiceClient(channel).ListTaxonomyVersionsAsync(new ListTaxonomyVersionsRequest { PageSize = 5 });
                         break;
                     default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "no call written for this RPC");
                 }

@@ -134,6 +134,10 @@ public sealed class ValidRequests
         Seed(_ => new GetOutageNoticeRequest { NoticeId = notice.NoticeId });
         Seed(_ => new ListOutageNoticesRequest { UnitId = org.Province, FromTime = notice.PlannedStartTime, PageSize = 10 });
 
+        Seed(_ => RoleMatrixTests.World.TaxonomyDocument());
+        Seed(_ => new GetTaxonomyRequest { Version = 1 });
+        Seed(_ => new ListTaxonomyVersionsRequest { PageSize = 10 });
+
         var period = new HotspotFilter
         {
             StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-7)),
