@@ -69,6 +69,17 @@ public static class ClockPlan
             {
                 foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;
             },
+            // 抱怨/意见建议 → 投诉: the old kind's clocks still running stop now, and the complaint's start in a new round
+            // from the chosen instant (the receipt or the conversion); a clock already met stays met, as on a re-grade.
+            CaseAction.ConvertedToComplaint => () =>
+            {
+                var from = transition.ClocksFrom ?? now;
+                foreach (var kind in byKind.Keys.Where(k => byKind[k].StoppedAt is null && k.StartEvent() == ClockStartEvent.Received).ToList())
+                {
+                    Stop(kind, now);
+                    Start(kind, from);
+                }
+            },
             // Assignment moves within a unit, the worker's own records, the finding (evaluation, not handling) and intake's
             // chases and warnings change no clock.
             CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned

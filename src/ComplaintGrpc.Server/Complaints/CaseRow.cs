@@ -52,6 +52,9 @@ public sealed class CaseRow
     public int ChaseCount { get; init; }
     public string? OutageMatch { get; init; }
     public string? OutageNoticeId { get; init; }
+    /// <summary>What a converted case was received as (text, as stored); null when never converted.</summary>
+    public string? OriginalRequestKind { get; init; }
+    public DateTime? ConvertedAt { get; init; }
 
     /// <summary>The case's repeat links as JSON (see <see cref="RepeatLinksColumn"/>); null when it has none.</summary>
     public string? RepeatLinks { get; init; }
@@ -68,7 +71,7 @@ public sealed class CaseRow
         c.transformer_area, c.description, c.received_at, c.created_at, c.status, c.unit_id, c.handler_id,
         c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
         c.substantiation, c.version, c.updated_at, c.latitude, c.longitude, c.repeat_count, c.warning_rules, c.chase_count,
-        c.outage_match, c.outage_notice_id
+        c.outage_match, c.outage_notice_id, c.original_request_kind, c.converted_at
         """;
 
     /// <summary>The case's links to its earlier cases, newest first, read through the link table's primary key and
@@ -119,6 +122,9 @@ public sealed class CaseRow
         Substantiation = Substantiation,
         Level = Level,
         CustomerClass = CustomerClass,
+        RequestKind = RequestKind,
+        OriginalRequestKind = OriginalRequestKind is null ? Contracts.V1.RequestKind.Unspecified : System.Enum.Parse<RequestKind>(OriginalRequestKind),
+        ConvertedAt = ConvertedAt is { } v ? v.AsUtc() : null,
     };
 
     /// <summary>The contract view without deadlines; <see cref="CaseClocks"/> adds them.</summary>
@@ -167,5 +173,7 @@ public sealed class CaseRow
         ChaseCount = ChaseCount,
         OutageMatch = OutageMatch is null ? Contracts.V1.OutageMatch.Unspecified : System.Enum.Parse<OutageMatch>(OutageMatch),
         OutageNoticeId = OutageNoticeId ?? "",
+        OriginalRequestKind = OriginalRequestKind is null ? Contracts.V1.RequestKind.Unspecified : System.Enum.Parse<RequestKind>(OriginalRequestKind),
+        ConvertTime = ConvertedAt is { } converted ? converted.AsTimestamp() : null,
     };
 }
