@@ -116,15 +116,15 @@ public static class CaseLifecycle
 
     /// <summary>抱怨/意见建议 → 投诉: a grumble or an opinion not yet replied to becomes a complaint. The status stays; the
     /// case keeps what it was received as and when it was converted; the complaint's clocks count from
-    /// <paramref name="clocksFrom"/> (<see cref="Intake.Conversion.ClocksStartAt"/>). Any other kind is refused
-    /// (FAILED_PRECONDITION, reason NOT_CONVERTIBLE), whatever the status.</summary>
+    /// <paramref name="clocksFrom"/> (<see cref="Intake.Conversion.ClocksStartAt"/>). A case in another status is refused like any
+    /// illegal step; one of another kind with FAILED_PRECONDITION, reason NOT_CONVERTIBLE (metadata "request_kind").</summary>
     public static Transition ConvertToComplaint(CaseState s, string reason, Intake.ConversionClocksFrom clocksFrom, DateTimeOffset now)
     {
+        Require(s, CaseAction.ConvertedToComplaint);
         if (!Intake.Conversion.IsConvertible(s.RequestKind))
             throw new DomainException(ErrorKind.FailedPrecondition, "NOT_CONVERTIBLE",
                 $"Only a grumble or an opinion can be converted to a complaint; this case is a {s.RequestKind}.",
-                metadata: new Dictionary<string, string> { ["request_kind"] = s.RequestKind.ToString() });
-        Require(s, CaseAction.ConvertedToComplaint);
+                metadata: new Dictionary<string, string> { ["request_kind"] = s.RequestKind.ToString(), ["action"] = CaseAction.ConvertedToComplaint.Rpc() });
         var next = s with { RequestKind = RequestKind.Complaint, OriginalRequestKind = s.RequestKind, ConvertedAt = now };
         return Step(s, next, CaseAction.ConvertedToComplaint, ("from_kind", s.RequestKind.ToString()),
             ("to_kind", RequestKind.Complaint.ToString()), ("reason", reason), ("clocks_from", clocksFrom.ToString())) with
