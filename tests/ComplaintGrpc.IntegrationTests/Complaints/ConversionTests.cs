@@ -1,6 +1,7 @@
 using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
+using ComplaintGrpc.Reporting;
 using ComplaintGrpc.Server.Security;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -175,6 +176,54 @@ public sealed class ConversionTests(ServerHost host) : IClassFixture<ServerHost>
         var bad = await Assert.ThrowsAsync<RpcException>(() => List(r => r.RequestKinds.Add((RequestKind)99)));
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
         Assert.Equal(["request_kinds"], Sample.BadFields(bad));
+    }
+
+    [Fact]
+    public async Task The_monthly_report_counts_received_kinds_as_received_and_conversions_by_original_kind()
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        AnalysisMonth MonthOf(DateTimeOffset t) => AnalysisMonth.Of(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t, zone).DateTime), zone);
+        var grumbleRequest = Conversions.Request(RequestKind.Grumble);
+        var month = MonthOf(grumbleRequest.ReceivedTime.ToDateTimeOffset());
+        var conversionMonth = MonthOf(DateTimeOffset.UtcNow);
+        var before = await KindsAsync(month);
+        var conversionsBefore = await KindsAsync(conversionMonth);
+
+        var grumble = await host.Complaints.SubmitComplaintAsync(grumbleRequest);
+        await host.Complaints.SubmitComplaintAsync(Conversions.Request(RequestKind.Grumble));
+        var opinion = await host.Complaints.SubmitComplaintAsync(Conversions.Request(RequestKind.Opinion));
+        await host.Complaints.SubmitComplaintAsync(Conversions.Request(RequestKind.Enquiry));
+        await Conversions.ConvertAsync(host.Complaints, grumble);
+        await Conversions.ConvertAsync(host.Complaints, opinion);
+        var after = await KindsAsync(month);
+        var conversionsAfter = await KindsAsync(conversionMonth);
+
+        int Delta(MonthlyRequestKinds a, MonthlyRequestKinds b, RequestKind kind, Func<MonthlyRequestKind, MonthlyCounts> pick) =>
+            pick(a.Kinds.Single(k => k.RequestKind == kind)).Current - pick(b.Kinds.Single(k => k.RequestKind == kind)).Current;
+        // Received as received: the two grumbles (one now a complaint) stay grumbles, the complaint count is untouched.
+        Assert.Equal((2, 1, 1, 0), (Delta(after, before, RequestKind.Grumble, k => k.Received), Delta(after, before, RequestKind.Opinion, k => k.Received),
+            Delta(after, before, RequestKind.Enquiry, k => k.Received), Delta(after, before, RequestKind.Complaint, k => k.Received)));
+        Assert.Equal((1, 1, 0), (Delta(conversionsAfter, conversionsBefore, RequestKind.Grumble, k => k.ConvertedToComplaint),
+            Delta(conversionsAfter, conversionsBefore, RequestKind.Opinion, k => k.ConvertedToComplaint),
+            Delta(conversionsAfter, conversionsBefore, RequestKind.Enquiry, k => k.ConvertedToComplaint)));
+        Assert.Equal([RequestKind.Complaint, RequestKind.Report, RequestKind.Enquiry, RequestKind.Opinion, RequestKind.Grumble],
+            after.Kinds.Select(k => k.RequestKind));
+
+        // The section in the files: a CSV table with a conversion row for the kinds that convert, and an HTML table.
+        var report = new AnalysisReport { RequestKinds = conversionsAfter };
+        var csv = System.Text.Encoding.UTF8.GetString(AnalysisReportFiles.Csv(report, AnalysisReportTable.RequestKinds)).TrimStart('\uFEFF');
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("诉求类型,指标,本月,上月,环比增减,环比,去年同月,同比增减,同比", lines[0]);
+        var grumbleConversions = conversionsAfter.Kinds.Single(k => k.RequestKind == RequestKind.Grumble).ConvertedToComplaint.Current;
+        Assert.StartsWith($"抱怨,转投诉,{grumbleConversions},", lines.Single(l => l.StartsWith("抱怨,转投诉,", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal(5 + 2, lines.Length - 1);
+    }
+
+    private async Task<MonthlyRequestKinds> KindsAsync(AnalysisMonth month)
+    {
+        await using var connection = await host.Database.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        return (await AnalysisReportQuery.ComputeAsync(connection, tx, month, 60, CancellationToken.None)).RequestKinds;
     }
 }
 
