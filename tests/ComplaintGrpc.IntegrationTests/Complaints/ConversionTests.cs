@@ -2,6 +2,7 @@ using System.Globalization;
 using ComplaintGrpc.Contracts.V1;
 using ComplaintGrpc.IntegrationTests.Infrastructure;
 using ComplaintGrpc.Reporting;
+using ComplaintGrpc.Server.Complaints;
 using ComplaintGrpc.Server.Security;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -217,6 +218,21 @@ public sealed class ConversionTests(ServerHost host) : IClassFixture<ServerHost>
         var grumbleConversions = conversionsAfter.Kinds.Single(k => k.RequestKind == RequestKind.Grumble).ConvertedToComplaint.Current;
         Assert.StartsWith($"抱怨,转投诉,{grumbleConversions},", lines.Single(l => l.StartsWith("抱怨,转投诉,", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Equal(5 + 2, lines.Length - 1);
+    }
+
+    [Theory]
+    [InlineData("Sometimes")]
+    [InlineData("7")]
+    public async Task An_unknown_clocks_from_setting_stops_the_host_at_start_naming_the_setting(string value)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Intake:Conversion:ClocksFrom"] = value });
+        builder.Services.AddIntake();
+        using var app = builder.Build();
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+
+        Assert.Contains("Intake:Conversion:ClocksFrom", e.ToString(), StringComparison.Ordinal);
     }
 
     private async Task<MonthlyRequestKinds> KindsAsync(AnalysisMonth month)
