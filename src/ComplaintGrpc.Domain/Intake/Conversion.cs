@@ -5,8 +5,9 @@ namespace ComplaintGrpc.Domain.Intake;
 /// <summary>Where a converted case's complaint clocks count from (setting <c>Intake:Conversion:ClocksFrom</c>).</summary>
 public enum ConversionClocksFrom
 {
-    /// <summary>The original receipt: the clocks run as if the case had been a complaint all along, so a late
-    /// conversion cannot extend the customer's wait (a conversion after the complaint limit is at once overdue).</summary>
+    /// <summary>The original receipt: the clocks run as if the case had been a complaint all along (each keeps its start,
+    /// the receipt for a first round, and its pauses), so a late conversion cannot extend the customer's wait; a
+    /// conversion after the complaint limit is at once overdue.</summary>
     Receipt,
     /// <summary>The conversion instant: the complaint gets its full limits from the moment it became one.</summary>
     Conversion,
@@ -18,15 +19,6 @@ public static class Conversion
     /// <summary>The kinds a supervisor may convert to a complaint: a grumble or an opinion is dissatisfaction that may
     /// become a complaint; an enquiry asks for information, and a complaint or a report already is what it is.</summary>
     public static bool IsConvertible(RequestKind kind) => kind is RequestKind.Grumble or RequestKind.Opinion;
-
-    /// <summary>The instant the complaint's clocks count from.</summary>
-    public static DateTimeOffset ClocksStartAt(ConversionClocksFrom from, DateTimeOffset receivedAt, DateTimeOffset convertedAt) =>
-        from switch
-        {
-            ConversionClocksFrom.Receipt => receivedAt,
-            ConversionClocksFrom.Conversion => convertedAt,
-            _ => throw new ArgumentOutOfRangeException(nameof(from), from, "Unknown Intake:Conversion:ClocksFrom."),
-        };
 }
 
 /// <summary>Settings of the conversion (<c>Intake:Conversion</c>).</summary>

@@ -116,7 +116,7 @@ public static class CaseLifecycle
 
     /// <summary>抱怨/意见建议 → 投诉: a grumble or an opinion not yet replied to becomes a complaint. The status stays; the
     /// case keeps what it was received as and when it was converted; the complaint's clocks count from
-    /// <paramref name="clocksFrom"/> (<see cref="Intake.Conversion.ClocksStartAt"/>). A case in another status is refused like any
+    /// <paramref name="clocksFrom"/> (<see cref="TimeLimits.ClockPlan"/>). A case in another status is refused like any
     /// illegal step; one of another kind with FAILED_PRECONDITION, reason NOT_CONVERTIBLE (metadata "request_kind").</summary>
     public static Transition ConvertToComplaint(CaseState s, string reason, Intake.ConversionClocksFrom clocksFrom, DateTimeOffset now)
     {
@@ -129,7 +129,7 @@ public static class CaseLifecycle
         return Step(s, next, CaseAction.ConvertedToComplaint, ("from_kind", s.RequestKind.ToString()),
             ("to_kind", RequestKind.Complaint.ToString()), ("reason", reason), ("clocks_from", clocksFrom.ToString())) with
         {
-            ClocksFrom = Intake.Conversion.ClocksStartAt(clocksFrom, s.ReceivedAt, now),
+            ClocksFrom = clocksFrom,
         };
     }
 

@@ -34,7 +34,6 @@ public sealed record CaseState
 /// <param name="Details">What changed, field name to new value, notes and reasons included.</param>
 public sealed record Transition(CaseState From, CaseState To, CaseAction Action, IReadOnlyDictionary<string, string> Details)
 {
-    /// <summary>For a step that starts the case's receipt clocks anew (a conversion to a complaint): the instant they
-    /// count from. Null for every other step.</summary>
-    public DateTimeOffset? ClocksFrom { get; init; }
+    /// <summary>For a conversion to a complaint: where the complaint's clocks count from. Null for every other step.</summary>
+    public Intake.ConversionClocksFrom? ClocksFrom { get; init; }
 }

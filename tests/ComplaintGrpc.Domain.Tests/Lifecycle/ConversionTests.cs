@@ -45,14 +45,32 @@ public sealed class ConversionTests
     }
 
     [Theory]
-    [InlineData(ConversionClocksFrom.Receipt, "2026-03-02T09:00+08:00")]
-    [InlineData(ConversionClocksFrom.Conversion, "2026-03-04T15:00+08:00")]
-    public void The_complaint_clocks_count_from_the_receipt_or_the_conversion(ConversionClocksFrom from, string expected)
+    [InlineData(ConversionClocksFrom.Receipt)]
+    [InlineData(ConversionClocksFrom.Conversion)]
+    public void The_step_carries_the_clocks_from_setting_for_the_clock_plan(ConversionClocksFrom from) =>
+        Assert.Equal(from, CaseLifecycle.ConvertToComplaint(Cases.In(CaseStatus.Received), "升级", from, ConvertedAt).ClocksFrom);
+
+    [Fact]
+    public void From_the_receipt_a_clock_keeps_its_pauses_so_a_suspension_before_the_conversion_still_counts()
     {
-        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
-            Conversion.ClocksStartAt(from, Cases.ReceivedAt, ConvertedAt));
-        var t = CaseLifecycle.ConvertToComplaint(Cases.In(CaseStatus.Received), "升级", from, ConvertedAt);
-        Assert.Equal(Conversion.ClocksStartAt(from, Cases.ReceivedAt, ConvertedAt), t.ClocksFrom);
+        var complaint = Limits(RequestKind.Complaint);
+        var dispatched = CaseLifecycle.DispatchToUnit(Cases.In(CaseStatus.Received), Cases.Unit, "");
+        var clocks = ClockPlan.Apply([], new Transition(dispatched.From, dispatched.From, CaseAction.Submitted, new Dictionary<string, string>()),
+            Cases.ReceivedAt, Limits(RequestKind.Grumble), China, Beijing);
+        // Suspended Mon 10:00, resumed Fri 10:00 (the reply clock had 2 working days left after Monday).
+        var suspended = CaseLifecycle.Suspend(dispatched.To, "客户出差");
+        clocks = ClockPlan.Apply(clocks, suspended, Cases.ReceivedAt.AddHours(1), Limits(RequestKind.Grumble), China, Beijing);
+        var resumed = CaseLifecycle.Resume(suspended.To, "");
+        clocks = ClockPlan.Apply(clocks, resumed, Cases.ReceivedAt.AddDays(4).AddHours(1), Limits(RequestKind.Grumble), China, Beijing);
+
+        var converted = CaseLifecycle.ConvertToComplaint(resumed.To, "升级", ConversionClocksFrom.Receipt, Cases.ReceivedAt.AddDays(4).AddHours(2));
+        var reply = ClockPlan.Apply(clocks, converted, Cases.ReceivedAt.AddDays(4).AddHours(2), complaint, China, Beijing).Single(c => c.Kind == ClockKind.Reply);
+
+        var replayed = clocks.Single(c => c.Kind == ClockKind.Reply).WithLimit(TimeLimit.WorkingDays(4), China, Beijing);
+        Assert.Equal((2, Cases.ReceivedAt, replayed.Deadline), (reply.Round, reply.StartedAt, reply.Deadline));
+        Assert.Equal(replayed.Pauses, reply.Pauses);
+        Assert.Single(reply.Pauses);
+        Assert.True(reply.Deadline.DueAt > DeadlineCalculator.Due(Cases.ReceivedAt, TimeLimit.WorkingDays(4), China, Beijing).DueAt);
     }
 
     [Theory]
