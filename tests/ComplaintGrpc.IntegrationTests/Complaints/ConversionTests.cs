@@ -77,6 +77,20 @@ public sealed class ConversionTests(ServerHost host) : IClassFixture<ServerHost>
     }
 
     [Fact]
+    public async Task A_late_conversion_from_the_receipt_is_overdue_at_once_it_does_not_extend_the_wait()
+    {
+        var request = Conversions.Request(RequestKind.Grumble);
+        request.ReceivedTime = new Timestamp { Seconds = DateTimeOffset.UtcNow.AddDays(-12).ToUnixTimeSeconds() };
+        var grumble = await host.Complaints.SubmitComplaintAsync(request);
+
+        var converted = await Conversions.ConvertAsync(host.Complaints, grumble);
+
+        var reply = converted.Deadlines.Single(d => d.Clock == ClockKind.Reply);
+        Assert.Equal((2, "4 working days", grumble.ReceivedTime, ClockStatus.Breached), (reply.Round, reply.Limit, reply.StartedTime, reply.Status));
+        Assert.True(reply.DueTime.ToDateTimeOffset() < converted.ConvertTime.ToDateTimeOffset());
+    }
+
+    [Fact]
     public async Task A_supervisor_of_the_case_unit_converts_an_opinion_in_handling_and_met_clocks_stay_met()
     {
         var org = await Sample.OrganizationAsync(host.Organization);
