@@ -19,6 +19,7 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Totals, AnalysisReportTable.Category, AnalysisReportTable.Channel, AnalysisReportTable.Unit,
         AnalysisReportTable.RootCause, AnalysisReportTable.Substantiation, AnalysisReportTable.Hotspots, AnalysisReportTable.Repeats,
         AnalysisReportTable.Rectifications, AnalysisReportTable.OutageMatches,
+        AnalysisReportTable.RequestKinds,
     ];
 
     /// <summary>The columns every figure has: the month, the two bases, and the changes.</summary>
@@ -44,6 +45,7 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Repeats => "repeats",
         AnalysisReportTable.Rectifications => "rectifications",
         AnalysisReportTable.OutageMatches => "outage-matches",
+        AnalysisReportTable.RequestKinds => "request-kinds",
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -98,7 +100,22 @@ public static class AnalysisReportFiles
             (["评估"], r.Rectifications.Evaluated), (["有效 (达标)"], r.Rectifications.Effective),
         ],
         AnalysisReportTable.OutageMatches => OutageMatchRows(r.OutageMatches),
+        // 咨询/意见建议/抱怨 → 投诉: one received row per kind, and a conversion row for the kinds that convert.
+        AnalysisReportTable.RequestKinds => r.RequestKinds is null ? [] : r.RequestKinds.Kinds.SelectMany(k =>
+            Domain.Intake.Conversion.IsConvertible(k.RequestKind)
+                ? new[] { (new[] { RequestKindName(k.RequestKind), "受理" }, k.Received), (new[] { RequestKindName(k.RequestKind), "转投诉" }, k.ConvertedToComplaint) }
+                : [(new[] { RequestKindName(k.RequestKind), "受理" }, k.Received)]),
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
+    };
+
+    public static string RequestKindName(RequestKind kind) => kind switch
+    {
+        RequestKind.Complaint => "投诉",
+        RequestKind.Report => "举报",
+        RequestKind.Enquiry => "咨询",
+        RequestKind.Opinion => "意见建议",
+        RequestKind.Grumble => "抱怨",
+        _ => kind.ToString(),
     };
 
     private static string[] LabelHeaders(AnalysisReportTable table) => table switch
@@ -112,6 +129,7 @@ public static class AnalysisReportFiles
         AnalysisReportTable.Repeats => ["指标"],
         AnalysisReportTable.Rectifications => ["整改"],
         AnalysisReportTable.OutageMatches => ["停电信息匹配"],
+        AnalysisReportTable.RequestKinds => ["诉求类型", "指标"],
         _ => throw new ArgumentOutOfRangeException(nameof(table)),
     };
 
@@ -251,6 +269,11 @@ public static class AnalysisReportFiles
             h.Append("<p id=\"pending-outage-matches\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
         else
             CountsTable(h, "table-outage-matches", "", [.. Rows(report, AnalysisReportTable.OutageMatches)], LabelHeaders(AnalysisReportTable.OutageMatches));
+        h.Append("<h2>诉求类型与转投诉 (抱怨/意见建议 → 投诉)</h2>");
+        if (report.RequestKinds is null)
+            h.Append("<p id=\"pending-request-kinds\" class=\"pending\">").Append(E(NotInStoredReport)).Append("</p>");
+        else
+            CountsTable(h, "table-request-kinds", "", [.. Rows(report, AnalysisReportTable.RequestKinds)], LabelHeaders(AnalysisReportTable.RequestKinds));
         h.Append("</body></html>\n");
         return ReportFiles.Utf8NoBom.GetBytes(h.ToString());
     }

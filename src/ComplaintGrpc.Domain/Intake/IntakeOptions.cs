@@ -12,6 +12,9 @@ public sealed class IntakeOptions
     /// long after its planned end (customers call ahead of the work and after late restoration).</summary>
     public TimeSpan OutageNoticeMargin { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>抱怨/意见建议 → 投诉: where a converted case's complaint clocks count from.</summary>
+    public ConversionOptions Conversion { get; set; } = new();
+
     /// <summary>Every setting that cannot work, as "setting: problem" (empty when all is well); the host refuses to start otherwise.</summary>
     public IEnumerable<string> Problems()
     {
@@ -19,6 +22,8 @@ public sealed class IntakeOptions
             yield return "Intake:RepeatWindow: must be more than 0 and at most 366 days";
         if (OutageNoticeMargin < TimeSpan.Zero || OutageNoticeMargin > TimeSpan.FromDays(7))
             yield return "Intake:OutageNoticeMargin: must be between 0 and 7 days";
+        if (!Enum.IsDefined(Conversion.ClocksFrom))
+            yield return "Intake:Conversion:ClocksFrom: must be Receipt or Conversion";
         var w = Warnings;
         if (w.RepeatCustomer.MinEarlierCases < 1)
             yield return "Intake:Warnings:RepeatCustomer:MinEarlierCases: must be at least 1";

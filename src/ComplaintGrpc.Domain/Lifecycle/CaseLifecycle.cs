@@ -114,6 +114,25 @@ public static class CaseLifecycle
             ("customer_class", next.CustomerClass.ToString()), ("previous_customer_class", s.CustomerClass.ToString()), ("reason", reason));
     }
 
+    /// <summary>抱怨/意见建议 → 投诉: a grumble or an opinion not yet replied to becomes a complaint. The status stays; the
+    /// case keeps what it was received as and when it was converted; the complaint's clocks count from
+    /// <paramref name="clocksFrom"/> (<see cref="TimeLimits.ClockPlan"/>). A case in another status is refused like any
+    /// illegal step; one of another kind with FAILED_PRECONDITION, reason NOT_CONVERTIBLE (metadata "request_kind").</summary>
+    public static Transition ConvertToComplaint(CaseState s, string reason, Intake.ConversionClocksFrom clocksFrom, DateTimeOffset now)
+    {
+        Require(s, CaseAction.ConvertedToComplaint);
+        if (!Intake.Conversion.IsConvertible(s.RequestKind))
+            throw new DomainException(ErrorKind.FailedPrecondition, "NOT_CONVERTIBLE",
+                $"Only a grumble or an opinion can be converted to a complaint; this case is a {s.RequestKind}.",
+                metadata: new Dictionary<string, string> { ["request_kind"] = s.RequestKind.ToString(), ["action"] = CaseAction.ConvertedToComplaint.Rpc() });
+        var next = s with { RequestKind = RequestKind.Complaint, OriginalRequestKind = s.RequestKind, ConvertedAt = now };
+        return Step(s, next, CaseAction.ConvertedToComplaint, ("from_kind", s.RequestKind.ToString()),
+            ("to_kind", RequestKind.Complaint.ToString()), ("reason", reason), ("clocks_from", clocksFrom.ToString())) with
+        {
+            ClocksFrom = clocksFrom,
+        };
+    }
+
     /// <summary>Each lifecycle action and the statuses it is allowed from; the single source of the rules above.
     /// The worker's actions (breach, escalation) and submission have no "from": they are not lifecycle steps.</summary>
     public static readonly IReadOnlyDictionary<CaseAction, CaseStatus[]> AllowedFrom = new Dictionary<CaseAction, CaseStatus[]>
@@ -140,6 +159,10 @@ public static class CaseLifecycle
         [CaseAction.ClosureRejected] = [CaseStatus.InReview],
         [CaseAction.QualityConfirmed] = [CaseStatus.Closed],
         [CaseAction.QualityOverturned] = [CaseStatus.Closed],
+        // Before the reply: a replied grumble is converted once a dissatisfied callback reopens it (CONTACTED); a
+        // suspended one once resumed, so the new clocks never start paused.
+        [CaseAction.ConvertedToComplaint] = [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted,
+            CaseStatus.Contacted],
     };
 
     /// <summary>The ComplaintService RPC that performs an action (named in ILLEGAL_TRANSITION's "action" metadata);
@@ -166,6 +189,7 @@ public static class CaseLifecycle
         CaseAction.ClosureRejected => "RejectClosure",
         CaseAction.QualityConfirmed or CaseAction.QualityOverturned => "RecordQualityVerdict",
         CaseAction.Chased or CaseAction.WarningRaised => "SubmitComplaint",
+        CaseAction.ConvertedToComplaint => "ConvertToComplaint",
         CaseAction.ClockBreached or CaseAction.Escalated or CaseAction.Unspecified => "",
     };
 

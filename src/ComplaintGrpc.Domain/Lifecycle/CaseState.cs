@@ -19,6 +19,12 @@ public sealed record CaseState
     public Substantiation Substantiation { get; init; }
     public Level Level { get; init; }
     public CustomerClass CustomerClass { get; init; }
+    /// <summary>The case's current kind; COMPLAINT once a grumble or opinion was converted.</summary>
+    public RequestKind RequestKind { get; init; }
+    /// <summary>What a converted case was received as; Unspecified when it was never converted.</summary>
+    public RequestKind OriginalRequestKind { get; init; }
+    /// <summary>When the case was converted to a complaint; null when it never was.</summary>
+    public DateTimeOffset? ConvertedAt { get; init; }
 
     public bool IsOpen => Status != CaseStatus.Closed;
 }
@@ -26,4 +32,8 @@ public sealed record CaseState
 /// <summary>The outcome of one lifecycle step: the new state and the history entry that records it.</summary>
 /// <param name="Action">What the history records for the step.</param>
 /// <param name="Details">What changed, field name to new value, notes and reasons included.</param>
-public sealed record Transition(CaseState From, CaseState To, CaseAction Action, IReadOnlyDictionary<string, string> Details);
+public sealed record Transition(CaseState From, CaseState To, CaseAction Action, IReadOnlyDictionary<string, string> Details)
+{
+    /// <summary>For a conversion to a complaint: where the complaint's clocks count from. Null for every other step.</summary>
+    public Intake.ConversionClocksFrom? ClocksFrom { get; init; }
+}

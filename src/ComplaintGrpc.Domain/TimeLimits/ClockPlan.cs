@@ -69,6 +69,20 @@ public static class ClockPlan
             {
                 foreach (var c in Regrade(clocks, limits, calendar, zone)) byKind[c.Kind] = c;
             },
+            // 抱怨/意见建议 → 投诉: each receipt clock still running is replaced by the complaint's, in a new round (the worker's
+            // record of the old kind's reminders does not carry over). From the receipt: the clock replayed from its own
+            // start through its pauses under the complaint's limit, as if it had been a complaint all along; from the
+            // conversion: started now. A clock already met stays met, as on a re-grade.
+            CaseAction.ConvertedToComplaint => () =>
+            {
+                foreach (var kind in byKind.Keys.Where(k => byKind[k].StoppedAt is null && k.StartEvent() == ClockStartEvent.Received).ToList())
+                {
+                    var old = byKind[kind];
+                    byKind[kind] = transition.ClocksFrom == Intake.ConversionClocksFrom.Receipt
+                        ? old.WithLimit(limits[kind], calendar, zone) with { Round = old.Round + 1 }
+                        : CaseClock.Start(kind, old.Round + 1, now, limits[kind], calendar, zone);
+                }
+            },
             // Assignment moves within a unit, the worker's own records, the finding (evaluation, not handling) and intake's
             // chases and warnings change no clock.
             CaseAction.HandlerAssigned or CaseAction.AssignmentAccepted or CaseAction.AssignmentReturned

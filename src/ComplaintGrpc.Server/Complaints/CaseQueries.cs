@@ -64,13 +64,14 @@ public static class CaseQueries
             .Check(!request.IncludeSubUnits || request.UnitId.Length > 0, "include_sub_units", "needs unit_id");
         // Bounded filter complexity: a list filter takes at most MaxFilterValues values.
         v.Check(new[] { request.Statuses.Count, request.Categories.Count, request.Channels.Count, request.Levels.Count,
-                request.SubCategories.Count, request.WarningRules.Count, request.OutageMatches.Count, request.SubCategoryCodes.Count }.Max() <= MaxFilterValues,
+                request.SubCategories.Count, request.WarningRules.Count, request.OutageMatches.Count, request.SubCategoryCodes.Count, request.RequestKinds.Count }.Max() <= MaxFilterValues,
             "statuses", $"each list filter takes at most {MaxFilterValues} values");
         foreach (var s in request.SubCategories) v.Enum("sub_categories", s);
         foreach (var code in request.SubCategoryCodes)
             v.Identifier("sub_category_codes", code, Domain.ComplaintTaxonomy.CodePattern(), Domain.ComplaintTaxonomy.CodeRule);
         foreach (var w in request.WarningRules) v.Enum("warning_rules", w);
         foreach (var m in request.OutageMatches) v.Enum("outage_matches", m);
+        foreach (var k in request.RequestKinds) v.Enum("request_kinds", k);
         foreach (var s in request.Statuses) v.Enum("statuses", s);
         foreach (var c in request.Categories) v.Enum("categories", c);
         foreach (var c in request.Channels) v.Enum("channels", c);
@@ -120,6 +121,9 @@ public static class CaseQueries
             Filter("c.warning_rules <> '{}' AND c.warning_rules && @warningRules", "warningRules", Names(request.WarningRules));
         if (request.OutageMatches.Count > 0)
             Filter("c.outage_match IS NOT NULL AND c.outage_match = ANY(@outageMatches)", "outageMatches", Names(request.OutageMatches));
+        if (request.RequestKinds.Count > 0) Filter("c.request_kind = ANY(@requestKinds)", "requestKinds", Names(request.RequestKinds));
+        // Written as complaints_converted's own predicate so the planner can use it.
+        if (request.ConvertedOnly) where.Add("c.converted_at IS NOT NULL");
         if (after is { } a) Filter("c.id < @after", "after", a);
         p.Add("limit", pageSize + 1);
 

@@ -56,6 +56,9 @@ public sealed class CaseRow
     public string CategoryCode { get; init; } = "";
     public string SubCategoryCode { get; init; } = "";
     public string? SubCategoryName { get; init; }
+    /// <summary>What a converted case was received as (text, as stored); null when never converted.</summary>
+    public string? OriginalRequestKind { get; init; }
+    public DateTime? ConvertedAt { get; init; }
 
     /// <summary>The case's repeat links as JSON (see <see cref="RepeatLinksColumn"/>); null when it has none.</summary>
     public string? RepeatLinks { get; init; }
@@ -73,7 +76,7 @@ public sealed class CaseRow
         c.suspended_from, c.first_contact_at, c.reply_at, c.closed_at, c.reopen_count, c.callback_score,
         c.substantiation, c.version, c.updated_at, c.latitude, c.longitude, c.repeat_count, c.warning_rules, c.chase_count,
         c.outage_match, c.outage_notice_id, c.taxonomy_version, COALESCE(c.category_code, c.category) AS category_code,
-        COALESCE(c.sub_category_code, c.sub_category) AS sub_category_code, c.sub_category_name
+        COALESCE(c.sub_category_code, c.sub_category) AS sub_category_code, c.sub_category_name, c.original_request_kind, c.converted_at
         """;
 
     /// <summary>The case's links to its earlier cases, newest first, read through the link table's primary key and
@@ -124,6 +127,9 @@ public sealed class CaseRow
         Substantiation = Substantiation,
         Level = Level,
         CustomerClass = CustomerClass,
+        RequestKind = RequestKind,
+        OriginalRequestKind = OriginalRequestKind is null ? Contracts.V1.RequestKind.Unspecified : System.Enum.Parse<RequestKind>(OriginalRequestKind),
+        ConvertedAt = ConvertedAt is { } v ? v.AsUtc() : null,
     };
 
     /// <summary>The contract view without deadlines; <see cref="CaseClocks"/> adds them.</summary>
@@ -177,5 +183,7 @@ public sealed class CaseRow
         SubCategoryCode = SubCategoryCode,
         // A case from before taxonomy versions is version 1: the shipped names.
         SubCategoryName = SubCategoryName ?? Domain.Taxonomy.ChineseName(SubCategory),
+        OriginalRequestKind = OriginalRequestKind is null ? Contracts.V1.RequestKind.Unspecified : System.Enum.Parse<RequestKind>(OriginalRequestKind),
+        ConvertTime = ConvertedAt is { } converted ? converted.AsTimestamp() : null,
     };
 }

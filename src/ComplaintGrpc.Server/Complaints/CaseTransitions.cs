@@ -63,6 +63,7 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
             UPDATE complaints c SET status = @Status, unit_id = @UnitId, handler_id = @HandlerId, suspended_from = @SuspendedFrom,
                 first_contact_at = @FirstContactAt, reply_at = @ReplyAt, closed_at = @ClosedAt, reopen_count = @ReopenCount,
                 callback_score = @CallbackScore, substantiation = @Substantiation, level = @Level, customer_class = @CustomerClass,
+                request_kind = @RequestKind, original_request_kind = @OriginalRequestKind, converted_at = @ConvertedAt,
                 version = version + 1, updated_at = @Now
             WHERE c.id = @caseId
             RETURNING {CaseRow.Columns}
@@ -82,6 +83,9 @@ public sealed class CaseTransitions(NpgsqlDataSource db, TimeProvider clock, Cas
                 Substantiation = s.Substantiation.ToString(),
                 Level = s.Level.ToString(),
                 CustomerClass = s.CustomerClass.ToString(),
+                RequestKind = s.RequestKind.ToString(),
+                OriginalRequestKind = s.OriginalRequestKind == RequestKind.Unspecified ? null : s.OriginalRequestKind.ToString(),
+                ConvertedAt = s.ConvertedAt?.UtcDateTime,
                 Now = now.UtcDateTime,
             }, tx, cancellationToken: ct));
         var clockStep = await clocks.ApplyAsync(held, updated, transition, now, ct);

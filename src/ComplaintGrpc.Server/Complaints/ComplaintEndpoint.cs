@@ -125,6 +125,11 @@ public sealed partial class ComplaintEndpoint(NpgsqlDataSource db, TimeProvider 
                 .Text("reason", request.Reason, NoteMax, required: true, multiline: true)),
             request.Etag, context, step => CaseLifecycle.Regrade(step.Case.ToState(), request.Level, request.CustomerClass, request.Reason));
 
+    [Authorize(Roles = Roles.Supervisor)]
+    public override Task<Complaint> ConvertToComplaint(ConvertToComplaintRequest request, ServerCallContext context) =>
+        Apply(CaseTransitions.Validate(request.Id, request.Etag, v => v.Text("reason", request.Reason, NoteMax, required: true, multiline: true)),
+            request.Etag, context, step => CaseLifecycle.ConvertToComplaint(step.Case.ToState(), request.Reason, intake.Value.Conversion.ClocksFrom, step.Now));
+
     private Task<Complaint> Apply(Guid id, string etag, ServerCallContext context, Func<StepContext, Transition> decide) =>
         Apply(id, etag, context, step => Task.FromResult(decide(step)));
 

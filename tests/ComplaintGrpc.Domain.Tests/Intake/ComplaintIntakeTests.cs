@@ -29,7 +29,7 @@ public class ComplaintIntakeTests
         ["channel missing"] = (r => r.Channel = Channel.Unspecified, ["channel"]),
         ["channel unknown number"] = (r => r.Channel = (Channel)99, ["channel"]),
         ["request_kind missing"] = (r => r.RequestKind = RequestKind.Unspecified, ["request_kind"]),
-        ["request_kind unknown number"] = (r => r.RequestKind = (RequestKind)3, ["request_kind"]),
+        ["request_kind unknown number"] = (r => r.RequestKind = (RequestKind)99, ["request_kind"]),
         // Without a known category there is nothing to check the sub-category against: only category is reported.
         ["category missing"] = (r => r.Category = Category.Unspecified, ["category"]),
         ["category unknown number"] = (r => r.Category = (Category)6, ["category"]),

@@ -50,8 +50,9 @@ internal static class Cases
         RecordedBy = "sup-station",
     };
 
+    /// <summary>A grumble (抱怨): ConvertToComplaint is the only step that reads the kind, and a grumble is one it converts.</summary>
     private static CaseState Base(CaseStatus status) =>
-        new() { Status = status, ReceivedAt = ReceivedAt, Level = Level.Normal, CustomerClass = CustomerClass.Residential };
+        new() { Status = status, ReceivedAt = ReceivedAt, Level = Level.Normal, CustomerClass = CustomerClass.Residential, RequestKind = RequestKind.Grumble };
 
     private static CaseState Contacted() =>
         Base(CaseStatus.Contacted) with { UnitId = Unit, HandlerId = Handler, FirstContactAt = FirstContactAt };

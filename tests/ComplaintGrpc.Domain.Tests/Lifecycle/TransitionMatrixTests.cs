@@ -81,6 +81,9 @@ public class TransitionMatrixTests
         // CLOSED --RecordQualityVerdict(overturn)--> CONTACTED
         ["RecordQualityVerdict(overturn)"] = new("RecordQualityVerdict", s => Domain.Evaluation.QualitySteps.Overturn(s, 1, "sup-station", "unit-east", "认定不实"),
             [CaseStatus.Closed], CaseStatus.Contacted, CaseAction.QualityOverturned),
+        // RECEIVED..CONTACTED (a GRUMBLE or OPINION) --ConvertToComplaint--> the same status, request_kind COMPLAINT
+        ["ConvertToComplaint"] = new("ConvertToComplaint", s => CaseLifecycle.ConvertToComplaint(s, "客户要求按投诉处理", Domain.Intake.ConversionClocksFrom.Receipt, Cases.Now),
+            [CaseStatus.Received, CaseStatus.Dispatched, CaseStatus.Assigned, CaseStatus.Accepted, CaseStatus.Contacted], null, CaseAction.ConvertedToComplaint),
     };
 
     public static TheoryData<string, CaseStatus> AllowedPairs() => Pairs(allowed: true);

@@ -89,6 +89,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         ["LoadTaxonomy"] = [Admin],
         ["GetTaxonomy"] = AllRoles,
         ["ListTaxonomyVersions"] = AllRoles,
+        // 抱怨/意见建议 → 投诉 is a supervisor's decision, like re-grading.
+        ["ConvertToComplaint"] = [Supervisor],
     };
 
     private static readonly HashSet<string> CaseWrites =
@@ -100,6 +102,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         "UpdateRectification", "CompleteRectification", "CancelRectification",
         // A library entry is retired by the supervisors of its case's unit chain.
         "RetireLibraryCase",
+        "ConvertToComplaint",
     ];
 
     private static readonly HashSet<string> CaseReads = ["GetComplaint", "GetComplaintHistory", "GetFinding", "GetRectification"];
@@ -307,6 +310,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                     case "CloseComplaint": await cases.CloseComplaintAsync(new CloseComplaintRequest { Id = target.Id, Etag = stale, Substantiation = Substantiation.Substantiated }); break;
                     case "ReopenComplaint": await cases.ReopenComplaintAsync(new ReopenComplaintRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
                     case "RegradeComplaint": await cases.RegradeComplaintAsync(new RegradeComplaintRequest { Id = target.Id, Etag = stale, Level = Level.Major, Reason = "r" }); break;
+                    case "ConvertToComplaint": await cases.ConvertToComplaintAsync(new ConvertToComplaintRequest { Id = target.Id, Etag = stale, Reason = "r" }); break;
                     case "CreateUnit": await org.CreateUnitAsync(new CreateUnitRequest { Unit = new Unit { UnitId = Sample.Id("p"), Name = "省", Level = UnitLevel.Province } }); break;
                     case "ListUnits": await org.ListUnitsAsync(new ListUnitsRequest()); break;
                     case "CreateHandler": await org.CreateHandlerAsync(new CreateHandlerRequest { Handler = new Handler { HandlerId = Sample.Id("h"), UnitId = station, Name = "新人" } }); break;

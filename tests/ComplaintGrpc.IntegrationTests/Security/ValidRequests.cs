@@ -36,6 +36,9 @@ public sealed class ValidRequests
         var reports = new ReportService.ReportServiceClient(host.Channel);
         var reportDate = DateTime.UtcNow.AddHours(8).AddDays(-2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await reports.RunBacklogReportAsync(new RunBacklogReportRequest { ReportDate = reportDate, Wait = true });
+        var grumbleRequest = Sample.Complaint($"{prefix}-grumble");
+        grumbleRequest.RequestKind = RequestKind.Grumble;
+        var grumble = await host.Complaints.SubmitComplaintAsync(grumbleRequest);
         var lastMonth = DateTime.UtcNow.AddHours(8).AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
         await reports.RunAnalysisReportAsync(new RunAnalysisReportRequest { Month = lastMonth });
 
@@ -70,6 +73,7 @@ public sealed class ValidRequests
         Seed(_ => new ReopenComplaintRequest { Id = In(CaseStatus.Closed).Id, Etag = In(CaseStatus.Closed).Etag, Reason = "客户再次来电" });
         Seed(_ => new RegradeComplaintRequest { Id = In(CaseStatus.Received).Id, Etag = In(CaseStatus.Received).Etag, Level = Level.Important, CustomerClass = CustomerClass.Important, Reason = "重要客户" });
         Seed(_ => new GetComplaintHistoryRequest { Id = In(CaseStatus.Closed).Id });
+        Seed(_ => new ConvertToComplaintRequest { Id = grumble.Id, Etag = grumble.Etag, Reason = "客户要求按投诉处理" });
 
         Seed(n => new CreateUnitRequest { Unit = new Unit { UnitId = $"{prefix}-u{n}", Name = "东山第二供电所", Level = UnitLevel.Station, ParentUnitId = org.County, TimeZone = "Asia/Shanghai", CustomerCount = 12_000 } });
         Seed(_ => new ListUnitsRequest { RootUnitId = org.City });
