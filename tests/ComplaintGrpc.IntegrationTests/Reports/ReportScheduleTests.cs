@@ -132,7 +132,7 @@ public sealed class ReportScheduleTests
 
             Assert.Equal(
                 [$"backlog-{date}-ageing.csv", $"backlog-{date}-backlog.csv", $"backlog-{date}-due-soon.csv", $"backlog-{date}-evaluation.csv", $"backlog-{date}-flow.csv",
-                 $"backlog-{date}-overdue.csv", $"backlog-{date}-ranking.csv", $"backlog-{date}-rectifications.csv", $"backlog-{date}-trend.csv",
+                 $"backlog-{date}-outage-matches.csv", $"backlog-{date}-overdue.csv", $"backlog-{date}-ranking.csv", $"backlog-{date}-rectifications.csv", $"backlog-{date}-trend.csv",
                  $"backlog-{date}.html"],
                 Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         }
