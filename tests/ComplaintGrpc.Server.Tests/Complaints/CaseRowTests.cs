@@ -10,7 +10,10 @@ public sealed class CaseRowTests
     {
         var properties = typeof(CaseRow).GetProperties().Where(p => p.CanWrite).Select(p => Regex.Replace(p.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant());
 
-        var columns = CaseRow.StoredColumns.Split(',', StringSplitOptions.TrimEntries).Select(c => c["c.".Length..]).Append("repeat_links");
+        // "c.name", or "expression AS name" (commas inside an expression's parentheses do not separate columns).
+        var columns = Regex.Split(CaseRow.StoredColumns, @",(?![^(]*\))").Select(c => c.Trim())
+            .Select(c => c.LastIndexOf(" AS ", StringComparison.Ordinal) is var alias and >= 0 ? c[(alias + " AS ".Length)..] : c["c.".Length..])
+            .Append("repeat_links");
 
         Assert.StartsWith(CaseRow.StoredColumns, CaseRow.Columns, StringComparison.Ordinal);
         Assert.EndsWith("AS repeat_links", CaseRow.Columns.TrimEnd(), StringComparison.Ordinal);
