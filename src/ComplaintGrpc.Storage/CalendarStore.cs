@@ -20,48 +20,17 @@ public sealed partial class CalendarStore(NpgsqlDataSource db, TimeProvider cloc
     private readonly Counter<long> _uncovered = meters.Create("ComplaintGrpc.TimeLimits")
         .CreateCounter<long>("complaints.deadlines.calendar_not_covered", description: "Deadlines computed with plain weekdays because the calendar lacks a year");
 
-    // One reference, swapped whole: readers on other threads never see half of it.
-    private volatile Snapshot? _cached;
-    private int _refreshing;
+    private readonly RefreshingSnapshot<WorkingDayCalendar> _calendar = new(ct => ReadAsync(db, ct), clock, RefreshAfter, e => LogRefreshFailed(logger, e));
 
-    private sealed record Snapshot(WorkingDayCalendar Calendar, DateTimeOffset LoadedAt);
+    public Task<WorkingDayCalendar> CurrentAsync(CancellationToken ct) => _calendar.GetAsync(ct);
 
-    public async Task<WorkingDayCalendar> CurrentAsync(CancellationToken ct)
-    {
-        if (_cached is not { } c)
-            return await LoadAsync(ct);
-        if (clock.GetUtcNow() - c.LoadedAt >= RefreshAfter && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
-            _ = RefreshAsync();
-        return c.Calendar;
-    }
+    public void Invalidate() => _calendar.Invalidate();
 
-    public void Invalidate() => _cached = null;
-
-    private async Task<WorkingDayCalendar> LoadAsync(CancellationToken ct)
+    private static async Task<WorkingDayCalendar> ReadAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var documents = await connection.QueryAsync<string>(new CommandDefinition("SELECT document FROM calendar_years ORDER BY year", cancellationToken: ct));
-        var calendar = WorkingDayCalendar.ChinaDefault().With(documents.Select(CalendarYear.Parse));
-        _cached = new Snapshot(calendar, clock.GetUtcNow());
-        return calendar;
-    }
-
-    /// <summary>Re-reads in the background; on failure the calendar in memory stays in force and the next request
-    /// after the interval tries again.</summary>
-    private async Task RefreshAsync()
-    {
-        try
-        {
-            await LoadAsync(CancellationToken.None);
-        }
-        catch (Exception ex) // any failure: logged, and the calendar in memory stays; nothing awaits this task
-        {
-            LogRefreshFailed(logger, ex);
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-        }
+        return WorkingDayCalendar.ChinaDefault().With(documents.Select(CalendarYear.Parse));
     }
 
     /// <summary>Says so, loudly, when a deadline had to be guessed with plain weekdays: a warning and a metric.</summary>

@@ -20,25 +20,12 @@ public sealed partial class TaxonomyStore(NpgsqlDataSource db, TimeProvider cloc
     /// <summary>A version and from when new cases are filed under it (MinValue for the shipped one).</summary>
     public sealed record Entry(ComplaintTaxonomy Taxonomy, DateTimeOffset EffectiveAt, DateTimeOffset? LoadedAt, string LoadedBy);
 
-    // One reference, swapped whole: readers on other threads never see half of it.
-    private volatile Snapshot? _cached;
-    private int _refreshing;
-    // Bumped by Invalidate: a read that started before it does not put its older rows back into memory.
-    private int _generation;
-
-    private sealed record Snapshot(IReadOnlyList<Entry> Versions, DateTimeOffset ReadAt);
+    private readonly RefreshingSnapshot<IReadOnlyList<Entry>> _versions = new(ct => ReadAsync(db, ct), clock, RefreshAfter, e => LogRefreshFailed(logger, e));
 
     public static Entry ShippedEntry { get; } = new(ComplaintTaxonomy.Shipped, DateTimeOffset.MinValue, null, "");
 
     /// <summary>Every version, newest first.</summary>
-    public async Task<IReadOnlyList<Entry>> VersionsAsync(CancellationToken ct)
-    {
-        if (_cached is not { } c)
-            return (await LoadAsync(ct)).Versions;
-        if (clock.GetUtcNow() - c.ReadAt >= RefreshAfter && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
-            _ = RefreshAsync();
-        return c.Versions;
-    }
+    public Task<IReadOnlyList<Entry>> VersionsAsync(CancellationToken ct) => _versions.GetAsync(ct);
 
     /// <summary>The version new cases are filed under at <paramref name="at"/>: the newest one in effect by then.</summary>
     public async Task<Entry> CurrentAsync(DateTimeOffset at, CancellationToken ct) => Current(await VersionsAsync(ct), at);
@@ -51,46 +38,19 @@ public sealed partial class TaxonomyStore(NpgsqlDataSource db, TimeProvider cloc
     {
         var found = (await VersionsAsync(ct)).FirstOrDefault(v => v.Taxonomy.Version == version);
         if (found is null && version > ComplaintTaxonomy.ShippedVersion)
-            found = (await LoadAsync(ct)).Versions.FirstOrDefault(v => v.Taxonomy.Version == version);
+            found = (await _versions.ReadAsync(ct)).FirstOrDefault(v => v.Taxonomy.Version == version);
         return found;
     }
 
-    public void Invalidate()
-    {
-        Interlocked.Increment(ref _generation);
-        _cached = null;
-    }
+    public void Invalidate() => _versions.Invalidate();
 
-    private async Task<Snapshot> LoadAsync(CancellationToken ct)
+    private static async Task<IReadOnlyList<Entry>> ReadAsync(NpgsqlDataSource db, CancellationToken ct)
     {
-        var generation = Volatile.Read(ref _generation);
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(int Version, string Document, DateTime EffectiveAt, DateTime LoadedAt, string LoadedBy)>(new CommandDefinition(
             "SELECT version, document::text, effective_at, loaded_at, loaded_by FROM taxonomy_versions ORDER BY version DESC", cancellationToken: ct));
-        List<Entry> versions = [.. rows.Select(r => new Entry(ComplaintTaxonomy.FromJson(r.Version, r.Document),
+        return [.. rows.Select(r => new Entry(ComplaintTaxonomy.FromJson(r.Version, r.Document),
             r.EffectiveAt.AsUtc(), r.LoadedAt.AsUtc(), r.LoadedBy)), ShippedEntry];
-        var snapshot = new Snapshot(versions, clock.GetUtcNow());
-        if (generation == Volatile.Read(ref _generation))
-            _cached = snapshot;
-        return snapshot;
-    }
-
-    /// <summary>Re-reads in the background; on failure the versions in memory stay in force and the next call after
-    /// the interval tries again.</summary>
-    private async Task RefreshAsync()
-    {
-        try
-        {
-            await LoadAsync(CancellationToken.None);
-        }
-        catch (Exception ex) // any failure: logged, and the versions in memory stay; nothing awaits this task
-        {
-            LogRefreshFailed(logger, ex);
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-        }
     }
 
     [LoggerMessage(EventId = 3470, Level = LogLevel.Warning, Message = "Re-reading the taxonomy versions failed; the versions in memory stay in force")]
